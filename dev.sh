@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The README's two quick-start commands.
+#   ./dev.sh demo   install what is missing, build, run the main job
+#   ./dev.sh test   install what is missing, build, run every test: the g++ build with
+#                   warnings as errors, then a clang build with ASan+UBSan that also runs
+#                   the libFuzzer targets; ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# meson setup, or reconfigure an existing build directory with the same options.
+setup() {
+    local dir=$1; shift
+    if [[ -f "$dir/build.ninja" ]]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+}
+
+build_gcc() {
+    CC=gcc CXX=g++ setup build/gcc --werror
+    ninja -C build/gcc
+}
+
+case "${1:-}" in
+    demo)
+        scripts/install-deps.sh build
+        build_gcc
+        exec scripts/demo.sh build/gcc
+        ;;
+    test)
+        scripts/install-deps.sh test
+        build_gcc
+        meson test -C build/gcc --print-errorlogs || true
+        CC=clang CXX=clang++ setup build/asan --werror -Db_sanitize=address,undefined \
+            -Db_lundef=false -Dfuzzing=true -Dfuzz_seconds="${FUZZ_SECONDS:-20}" \
+            -Dcpp_args=-fno-sanitize-recover=all
+        ninja -C build/asan
+        meson test -C build/asan --print-errorlogs || true
+        exec python3 tests/summarise.py build/gcc build/asan
+        ;;
+    *)
+        echo "usage: $0 demo|test" >&2
+        exit 2
+        ;;
+esac
