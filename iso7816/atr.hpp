@@ -45,6 +45,10 @@ struct SpecificMode {
     bool can_change = true;            // b8 = 0: the card can change to negotiable mode
     bool implicit_parameters = false;  // b5 = 1: Fi/Di defined implicitly, not by TA1
     bool operator==(const SpecificMode&) const = default;
+
+    static constexpr SpecificMode from_ta2(std::uint8_t ta2) noexcept {
+        return {static_cast<std::uint8_t>(ta2 & 0x0F), (ta2 & 0x80) == 0, (ta2 & 0x10) != 0};
+    }
 };
 
 /// Clock stop indicator X, b8-b7 of the first TA for T=15 (ISO 7816-3 8.3).

@@ -56,6 +56,7 @@
 #include <optional>
 #include <vector>
 
+#include "iso7816/atr.hpp"
 #include "iso7816/error.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/result.hpp"
@@ -93,16 +94,7 @@ inline constexpr std::uint32_t kMinimumDataRateBps = 9600;
 /// fmax when TA1 is absent (ISO 7816-3 8.3, Table 7 for FI = 1).
 inline constexpr std::uint32_t kDefaultFmaxKhz = 5000;
 
-/// TA2, the specific mode byte (ISO 7816-3 8.3).
-struct SpecificMode {
-    std::uint8_t protocol = 0;         // b4..b1
-    bool can_change = false;           // b8 = 0: a warm reset switches to negotiable mode
-    bool implicit_parameters = false;  // b5 = 1: F and D are not those of TA1 but implicit
-
-    static constexpr SpecificMode from_ta2(std::uint8_t ta2) noexcept {
-        return {static_cast<std::uint8_t>(ta2 & 0x0F), (ta2 & 0x80) == 0, (ta2 & 0x10) != 0};
-    }
-};
+// SpecificMode (TA2) is the ATR parser's (atr.hpp).
 
 /// What the card's ATR says about rates and protocols.
 struct CardRates {

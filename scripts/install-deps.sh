@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tessera needs that are missing, and nothing else.
 #   scripts/install-deps.sh build   compiler, meson, libraries
-#   scripts/install-deps.sh test    build + clang (sanitizers, libFuzzer)
+#   scripts/install-deps.sh test    build + clang (sanitizers, libFuzzer) + umockdev (the
+#                                   emulated USB devices the libusb backend tests run against)
 # Needs root (or sudo) only when something is missing. Never downloads anything but
 # Debian packages.
 set -euo pipefail
@@ -11,7 +12,7 @@ packages=(g++ meson ninja-build pkg-config python3 doctest-dev libboost-dev
           libusb-1.0-0-dev libpcsclite-dev)
 case "$profile" in
     build) ;;
-    test) packages+=(clang libclang-rt-14-dev) ;;
+    test) packages+=(clang libclang-rt-14-dev umockdev libumockdev-dev libglib2.0-dev libudev-dev) ;;
     *) echo "install-deps: unknown profile '$profile' (build|test)" >&2; exit 2 ;;
 esac
 

@@ -7,6 +7,7 @@
 
 #include "tools/command.hpp"
 #include "tools/command_atr.hpp"
+#include "tools/command_descriptor.hpp"
 
 namespace {
 
@@ -21,6 +22,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"atr", "decode an Answer-to-Reset: tessera atr [--json] HEX...",
      tessera::tools::run_atr_command},
+    {"descriptor", "decode a CCID class descriptor: tessera descriptor [--json] HEX...|FILE",
+     tessera::tools::run_descriptor_command},
 };
 
 void print_usage(std::ostream& out) {
@@ -28,7 +31,7 @@ void print_usage(std::ostream& out) {
            "       tessera COMMAND --help\n\n"
            "commands:\n";
     for (const Command& command : kCommands) {
-        out << "  " << std::left << std::setw(10) << command.name << command.summary << '\n';
+        out << "  " << std::left << std::setw(12) << command.name << command.summary << '\n';
     }
 }
 

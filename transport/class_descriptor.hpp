@@ -21,6 +21,7 @@
 #include "iso7816/bytes.hpp"
 #include "iso7816/error.hpp"
 #include "iso7816/result.hpp"
+#include "transport/ccid_control.hpp"
 
 namespace tessera::transport {
 
@@ -237,19 +238,8 @@ std::size_t slot_count(const ClassDescriptor& descriptor);
 
 // ---- GET_CLOCK_FREQUENCIES / GET_DATA_RATES (CCID 5.3) ------------------------------
 
-inline constexpr std::uint8_t kRequestAbort = 0x01;                // CCID 5.3.1
-inline constexpr std::uint8_t kRequestGetClockFrequencies = 0x02;  // CCID 5.3.2
-inline constexpr std::uint8_t kRequestGetDataRates = 0x03;         // CCID 5.3.3
-
-/// A USB control setup packet.
-struct ClassRequest {
-    std::uint8_t bmRequestType = 0;
-    std::uint8_t bRequest = 0;
-    std::uint16_t wValue = 0;
-    std::uint16_t wIndex = 0;
-    std::uint16_t wLength = 0;
-    bool operator==(const ClassRequest&) const = default;
-};
+// The request codes and the setup packet are ccid_control.hpp's.
+using ClassRequest = SetupPacket;
 
 /// The setup packets of CCID 5.3.2 / 5.3.3 for an interface: class, interface recipient,
 /// device to host (0xA1), wLength = 4 * bNum*Supported. When the count is 0 the

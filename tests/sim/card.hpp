@@ -12,6 +12,10 @@
 // Power: a card is deactivated until cold_reset(). Every exchange function on a
 // deactivated card answers nothing (nullopt / empty) and counts as a mute card. The first
 // exchange after a reset that is not a PPS closes the PPS window (ISO 7816-3 9.1).
+// A reset (cold or warm) clears the card's volatile protocol state: the T=0 side is
+// rebuilt, so CardT0Options::fault_at counts bursts from the last reset, and a response
+// kept for GET RESPONSE is lost; the T=1 side starts over (CardT1::reset()) with its
+// fault plans kept.
 // The card's current link (protocol, Fi/Di) follows PPS; link() tells it, and the emulated
 // reader compares it with the reader's parameters (a mismatch is a mute card).
 //
@@ -129,8 +133,19 @@ public:
     std::size_t exchanges() const noexcept;
 
 private:
-    explicit Card(CardConfig config, Bytes cold_atr);
     struct Parts;
+    // Only create() makes the key, so only create() constructs a Card (through
+    // std::make_unique, which needs a public constructor).
+    struct Key {
+        explicit Key() = default;
+    };
+
+public:
+    /// Use create(). `cold_atr` is build_atr(config.atr); `warm_atr` the ATR the card
+    /// sends once a warm reset has left specific mode.
+    Card(Key key, CardConfig config, Bytes cold_atr, Bytes warm_atr);
+
+private:
     std::unique_ptr<Parts> parts_;
 };
 

@@ -40,7 +40,8 @@ const char* name(T1Fault fault) {
     return "?";
 }
 
-CardT1::CardT1(CardT1Config config) : config_(config) {
+CardT1::CardT1(CardApplication& application, CardT1Config config)
+    : config_(config), application_(application) {
     if (config_.ifsc < 1 || config_.ifsc > t1::kMaxInfSize) {
         config_.ifsc = t1::kDefaultIfs;
     }

@@ -40,7 +40,8 @@
 // The pre-empting faults (wtx, ifs_request, abort, resynch_request) act only on I- or
 // R-block answers, not on the card's S-blocks.
 //
-// Not thread-safe; one instance per simulated card.
+// Not thread-safe; one instance per simulated card, which holds a reference to its
+// application (the application must outlive it; a T=0 side may share it, as sim::Card does).
 #pragma once
 
 #include <cstddef>
@@ -94,7 +95,7 @@ struct CardT1Config {
 
 class CardT1 {
 public:
-    explicit CardT1(CardT1Config config = {});
+    explicit CardT1(CardApplication& application, CardT1Config config = {});
 
     /// One block from the device; returns the card's answer, or nullopt when no answer
     /// reaches the device (a lost block).
@@ -136,7 +137,7 @@ private:
     void resynchronise();
 
     CardT1Config config_;
-    CardApplication application_;
+    CardApplication& application_;
     std::vector<ActivePlan> plans_;
 
     std::uint8_t ns_ = 0;  // N(S) of the card's next I-block

@@ -58,7 +58,7 @@ sim::CardT1Config card_config(std::uint8_t ifsc = 254, EdcType edc = EdcType::lr
 // A device and a card that agree on IFSC and EDC.
 struct Rig {
     explicit Rig(t1::Config config, sim::CardT1Config card_settings)
-        : edc(config.edc), engine(std::move(config)), card(card_settings) {}
+        : edc(config.edc), engine(std::move(config)), card(application, card_settings) {}
     explicit Rig(std::uint8_t ifsc = 254, EdcType edc_type = EdcType::lrc,
                  bool request_ifsd = true)
         : Rig(device(ifsc, edc_type, request_ifsd), card_config(ifsc, edc_type, !request_ifsd)) {}
@@ -73,6 +73,7 @@ struct Rig {
 
     EdcType edc;
     t1::Engine engine;
+    sim::CardApplication application;
     sim::CardT1 card;
 };
 

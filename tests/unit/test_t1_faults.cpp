@@ -95,7 +95,8 @@ TEST_CASE("fault sweep: every fault at every block of a chained exchange, both E
         std::vector<std::string> clean_trace;
         {
             t1::Engine engine(setup.device());
-            sim::CardT1 card(setup.card());
+            sim::CardApplication application;
+            sim::CardT1 card(application, setup.card());
             const auto clean = sim::run_t1(engine, card, command, edc);
             REQUIRE(clean.completed());
             REQUIRE(clean.response() == expected);
@@ -113,7 +114,8 @@ TEST_CASE("fault sweep: every fault at every block of a chained exchange, both E
                     CAPTURE(times);
                     CAPTURE(edc == t1::EdcType::lrc ? "LRC" : "CRC");
                     t1::Engine engine(setup.device());
-                    sim::CardT1 card(setup.card());
+                    sim::CardApplication application;
+                    sim::CardT1 card(application, setup.card());
                     card.add_fault({fault, from, times, 16});
 
                     const auto run = sim::run_t1(engine, card, command, edc, 5'000);
@@ -166,7 +168,8 @@ TEST_CASE("faults that never stop end in a bounded Failed step") {
         const std::string fault_name = sim::name(fault);
                     CAPTURE(fault_name);
         t1::Engine engine(setup.device());
-        sim::CardT1 card(setup.card());
+        sim::CardApplication application;
+        sim::CardT1 card(application, setup.card());
         card.add_fault({fault, 0, sim::kAlways, 0});
         const auto run = sim::run_t1(engine, card, echo_250(), setup.edc, 5'000);
         REQUIRE_FALSE(run.gave_up);

@@ -17,7 +17,8 @@
 namespace tessera::usb {
 
 /// Every field that is set must match; unset fields match anything. The interface is
-/// chosen by number if set, else by class if set, else the first interface.
+/// chosen by number if set, else by class if set, else the first CCID interface
+/// (ccid_interface.hpp: class 0x0B, or vendor class with a CCID class descriptor).
 struct UsbDeviceSelector {
     std::optional<std::uint16_t> vendor_id;
     std::optional<std::uint16_t> product_id;

@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""tessera against Debian's libccid, side by side, on the same emulated reader.
+
+For each driver it starts the same emulator (`tessera emulate`, an extended-APDU-level
+reader with a T=1 card) and the same Debian pcscd in a private mount namespace
+(tests/e2e/sandbox.py), then measures through PC/SC (python3-pyscard):
+
+  - APDUs per second for a 255-byte case-4 ECHO and for a 4 KiB extended ECHO;
+  - USB transfers per APDU (URBs the emulator saw, divided by the APDUs sent);
+  - CPU time per APDU of the pcscd process (driver included: same pcscd for both);
+  - card insertion and removal latency as a client sees it: from the emulator's event
+    (CLOCK_MONOTONIC, printed by the emulator) to SCardGetStatusChange returning in a
+    client already waiting, in four states: card idle, powered, in use, after a
+    disconnect.
+
+Prints one table with the tessera/libccid ratio of each figure. Numbers, not a test: it
+exits 0 whenever it could measure, and 77 when the machine lacks the facility.
+
+  bench/bench.py --tessera-drivers DIR --libccid-drivers DIR --emulator CMD
+                 [--apdus N] [--latency-rounds N]
+(`./dev.sh bench` prepares both driver directories and runs it.)
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+import sandbox  # noqa: E402
+
+from smartcard import scard  # noqa: E402
+
+READER = "tessera"  # every emulated reader's name contains it
+
+
+def ok(rv, what):
+    if rv != scard.SCARD_S_SUCCESS:
+        raise RuntimeError(f"{what}: {scard.SCardGetErrorMessage(rv)}")
+
+
+def emulator_counter(box, name):
+    """Sends `stats` and returns the counter `name` from the emulator's STATS line."""
+    log = os.path.join(box.work, "emulator.log")
+    before = os.path.getsize(log)
+    box.send("stats")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(log, "r", errors="replace") as f:
+            f.seek(before)
+            for line in f:
+                if line.startswith("STATS"):
+                    match = re.search(rf"\b{name}=(\d+)", line)
+                    if match:
+                        return int(match.group(1))
+        time.sleep(0.01)
+    raise RuntimeError("the emulator printed no STATS line")
+
+
+def event_time_ns(box, command):
+    """Sends an emulator command; returns the CLOCK_MONOTONIC ns its OK line reports."""
+    log = os.path.join(box.work, "emulator.log")
+    before = os.path.getsize(log)
+    box.send(command)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(log, "r", errors="replace") as f:
+            f.seek(before)
+            for line in f:
+                if line.startswith("OK " + command.split()[0]):
+                    return int(line.split()[-1])
+                if line.startswith("ERROR"):
+                    raise RuntimeError(line.strip())
+        time.sleep(0.001)
+    raise RuntimeError(f"no answer to {command}")
+
+
+def pcscd_cpu_seconds(box):
+    with open(f"/proc/{box.pcscd.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def reader_name(context):
+    rv, names = scard.SCardListReaders(context, [])
+    ok(rv, "SCardListReaders")
+    return names[0]
+
+
+def throughput(box, context, reader, apdu, expected, count):
+    rv, handle, _ = scard.SCardConnect(context, reader, scard.SCARD_SHARE_SHARED,
+                                       scard.SCARD_PROTOCOL_T1)
+    ok(rv, "SCardConnect")
+    for _ in range(10):  # warm up
+        scard.SCardTransmit(handle, scard.SCARD_PCI_T1, apdu)
+    urbs_before = emulator_counter(box, "urbs")
+    cpu_before = pcscd_cpu_seconds(box)
+    start = time.perf_counter()
+    for _ in range(count):
+        rv, response = scard.SCardTransmit(handle, scard.SCARD_PCI_T1, apdu)
+        ok(rv, "SCardTransmit")
+        if response != expected:
+            raise RuntimeError(f"wrong response ({len(response)} bytes)")
+    elapsed = time.perf_counter() - start
+    cpu = pcscd_cpu_seconds(box) - cpu_before
+    urbs = emulator_counter(box, "urbs") - urbs_before
+    ok(scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD), "SCardDisconnect")
+    return {"apdus_per_s": count / elapsed, "urbs_per_apdu": urbs / count,
+            "cpu_ms_per_apdu": 1000 * cpu / count}
+
+
+def wait_event(reader, want, result, ready):
+    """In its own context: waits for state `want`, stores CLOCK_MONOTONIC ns of return."""
+    rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    ok(rv, "SCardEstablishContext")
+    try:
+        rv, states = scard.SCardGetStatusChange(context, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        current = states[0][1] & ~scard.SCARD_STATE_CHANGED
+        ready.set()
+        while True:
+            rv, states = scard.SCardGetStatusChange(context, 10000, [(reader, current)])
+            now = time.monotonic_ns()
+            if rv != scard.SCARD_S_SUCCESS:
+                result["error"] = scard.SCardGetErrorMessage(rv)
+                return
+            current = states[0][1] & ~scard.SCARD_STATE_CHANGED
+            if current & want:
+                result["ns"] = now
+                return
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+def one_latency(box, reader, command, want):
+    result, ready = {}, threading.Event()
+    waiter = threading.Thread(target=wait_event, args=(reader, want, result, ready))
+    waiter.start()
+    ready.wait(5)
+    time.sleep(0.05)  # the waiter is inside SCardGetStatusChange by now
+    event_ns = event_time_ns(box, command)
+    waiter.join(15)
+    if "ns" not in result:
+        raise RuntimeError(f"{command}: {result.get('error', 'not seen')}")
+    return (result["ns"] - event_ns) / 1e6
+
+
+def latencies(box, context, reader, rounds):
+    """Removal and insertion latency (ms) in each card state."""
+    out = {}
+    for state in ("idle", "powered", "in use", "after disconnect"):
+        removal, insertion = [], []
+        for _ in range(rounds):
+            handle = None
+            if state == "idle":
+                time.sleep(1.5)  # past pcscd's power-off grace period: card unpowered
+            else:
+                rv, handle, _ = scard.SCardConnect(context, reader, scard.SCARD_SHARE_SHARED,
+                                                   scard.SCARD_PROTOCOL_T1)
+                ok(rv, "SCardConnect")
+                if state == "in use":
+                    ok(scard.SCardBeginTransaction(handle), "SCardBeginTransaction")
+                else:
+                    # powered: LEAVE keeps it powered (grace period); after disconnect:
+                    # UNPOWER_CARD deactivates it.
+                    disposition = (scard.SCARD_LEAVE_CARD if state == "powered"
+                                   else scard.SCARD_UNPOWER_CARD)
+                    ok(scard.SCardDisconnect(handle, disposition), "SCardDisconnect")
+                    handle = None
+            removal.append(one_latency(box, reader, "remove", scard.SCARD_STATE_EMPTY))
+            if handle is not None:
+                scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+            insertion.append(one_latency(box, reader, "insert", scard.SCARD_STATE_PRESENT))
+            time.sleep(0.1)
+        out[state] = (removal, insertion)
+    return out
+
+
+def measure(drivers, emulator, apdus, rounds):
+    with sandbox.Sandbox(drivers, emulator, readers=1, log=open(os.devnull, "w")) as box:
+        rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        ok(rv, "SCardEstablishContext")
+        reader = reader_name(context)
+        data = [(7 * i + 3) & 0xFF for i in range(255)]
+        short = throughput(box, context, reader, [0x80, 0xEE, 0x00, 0x00, 0xFF] + data + [0x00],
+                           data + [0x90, 0x00], apdus)
+        big = [(13 * i) & 0xFF for i in range(4096)]
+        extended = throughput(box, context, reader,
+                              [0x80, 0xEE, 0x00, 0x00, 0x00, 0x10, 0x00] + big + [0x10, 0x00],
+                              big + [0x90, 0x00], max(50, apdus // 10))
+        latency = latencies(box, context, reader, rounds)
+        scard.SCardReleaseContext(context)
+        return {"short": short, "extended": extended, "latency": latency}
+
+
+def ratio(a, b):
+    return f"{a / b:6.2f}" if b else "   n/a"
+
+
+def report(results):
+    t, c = results["tessera"], results["libccid"]
+    rows = []
+    for kind, label in (("short", "255-byte ECHO"), ("extended", "4 KiB extended ECHO")):
+        rows.append((f"APDU/s, {label}", t[kind]["apdus_per_s"], c[kind]["apdus_per_s"], "{:10.0f}"))
+        rows.append((f"USB transfers per APDU, {label}", t[kind]["urbs_per_apdu"],
+                     c[kind]["urbs_per_apdu"], "{:10.2f}"))
+        rows.append((f"pcscd CPU ms per APDU, {label}", t[kind]["cpu_ms_per_apdu"],
+                     c[kind]["cpu_ms_per_apdu"], "{:10.3f}"))
+    for state in t["latency"]:
+        for index, event in ((0, "removal"), (1, "insertion")):
+            tv, cv = t["latency"][state][index], c["latency"][state][index]
+            rows.append((f"{event} latency ms, card {state} (median)", statistics.median(tv),
+                         statistics.median(cv), "{:10.2f}"))
+            rows.append((f"{event} latency ms, card {state} (max)", max(tv), max(cv), "{:10.2f}"))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':{width}}  {'tessera':>10}  {'libccid':>10}  {'ratio':>6}")
+    for name, tv, cv, fmt in rows:
+        print(f"{name:{width}}  {fmt.format(tv)}  {fmt.format(cv)}  {ratio(tv, cv)}")
+    worst = max(max(max(v[0]), max(v[1])) for v in t["latency"].values())
+    print(f"\ntessera worst insertion/removal latency: {worst:.2f} ms (target: 5 ms)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tessera-drivers", required=True)
+    parser.add_argument("--libccid-drivers", required=True)
+    parser.add_argument("--emulator", required=True)
+    parser.add_argument("--apdus", type=int, default=1000)
+    parser.add_argument("--latency-rounds", type=int, default=10)
+    args = parser.parse_args()
+    try:
+        sandbox.enter_namespace([sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
+    except sandbox.Skip as skip:
+        print(f"SKIP: {skip}", file=sys.stderr)
+        return sandbox.SKIP
+    results = {}
+    for name, drivers in (("tessera", args.tessera_drivers), ("libccid", args.libccid_drivers)):
+        print(f"measuring {name} ...", file=sys.stderr)
+        results[name] = measure(drivers, args.emulator, args.apdus, args.latency_rounds)
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

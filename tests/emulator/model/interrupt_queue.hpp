@@ -1,0 +1,50 @@
+// The interrupt IN pipe of the emulated reader (CCID 6.3): what waits to be sent there.
+//
+// RDR_to_PC_NotifySlotChange (6.3.1) is built when the host reads it, from the slots'
+// current presence bits and the change bits gathered since the last notification, so
+// that an insertion followed by a removal before the host looks still shows the change.
+// At most one NotifySlotChange waits at a time; RDR_to_PC_HardwareError (6.3.2) messages
+// queue in order with it.
+//
+// Plain value; no I/O.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "iso7816/bytes.hpp"
+#include "transport/ccid_interrupt.hpp"
+
+namespace tessera::emulator {
+
+class InterruptQueue {
+public:
+    /// `present[n]`: slot n holds a card at start. With `notify_at_start`, a notification
+    /// with the change bit of every occupied slot waits from the beginning.
+    InterruptQueue(std::vector<bool> present, bool notify_at_start);
+
+    /// Slot `slot` now holds a card or not: its change bit is set and a NotifySlotChange
+    /// waits. A replaced card is reported as a change too (the bit says "changed").
+    void slot_changed(std::size_t slot, bool present);
+    void hardware_error(const transport::HardwareError& error);
+
+    /// The next message to send, removed from the queue; nullopt when none waits.
+    std::optional<Bytes> next();
+    bool empty() const noexcept { return waiting_.empty(); }
+
+private:
+    enum class Kind { notify, hardware_error };
+    struct Waiting {
+        Kind kind = Kind::notify;
+        transport::HardwareError error{};
+    };
+
+    std::vector<transport::SlotChange> slots_;
+    std::deque<Waiting> waiting_;
+    bool notify_waiting_ = false;
+};
+
+}  // namespace tessera::emulator

@@ -1,0 +1,40 @@
+// CardParameters: what the reader model needs from a card's Answer-to-Reset (ISO/IEC
+// 7816-3:2006 8), read once after each activation.
+//
+// A narrow summary of iso7816::Atr: the slot code keeps this rather than the whole parse
+// result, and deliberately does not include iso7816/atr.hpp next to
+// iso7816/rate_choice.hpp (both declare an iso7816::SpecificMode; only
+// card_parameters.cpp sees atr.hpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "iso7816/bytes.hpp"
+#include "iso7816/result.hpp"
+
+namespace tessera::reader {
+
+struct CardParameters {
+    Bytes atr;                          // logical bytes TS .. TCK (TS 3B or 3F)
+    bool inverse_convention = false;    // TS 3F (8.1)
+    std::optional<std::uint8_t> ta1;    // FI/DI (8.3)
+    std::optional<std::uint8_t> ta2;    // specific mode (8.3)
+    std::uint16_t offered_protocols = 0x0001;  // bit T per TDi (8.2.3)
+    std::uint8_t default_protocol = 0;  // T of TD1, 0 without TD1
+    std::uint8_t n = 0;                 // extra guard time, TC1
+    std::uint8_t wi = 10;               // TC2 (10.2)
+    std::uint8_t ifsc = 32;             // first TA for T=1 (11.4.2)
+    std::uint8_t bwi = 4;               // first TB for T=1 (11.4.3)
+    std::uint8_t cwi = 13;
+    bool crc = false;                   // first TC for T=1 b1 (11.4.4)
+    /// Class indicator Y of the first TA for T=15 (8.3): b1 class A (5 V), b2 class B
+    /// (3 V), b3 class C (1.8 V). Absent: the card says nothing about classes.
+    std::optional<std::uint8_t> classes;
+};
+
+/// Parses an ATR as the reader returned it (direct-convention receiver: an inverse card's
+/// TS may arrive as 03). Errors: AtrError.
+Result<CardParameters> read_card_parameters(ByteView raw_atr);
+
+}  // namespace tessera::reader
