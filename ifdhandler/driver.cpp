@@ -97,7 +97,17 @@ RESPONSECODE Driver::fail(std::string_view function, DWORD lun, std::error_code 
 RESPONSECODE Driver::open(DWORD lun, std::string_view device_name, std::string_view function) {
     {
         std::lock_guard lock(mutex_);
-        if (readers_.count(reader_number(lun)) != 0) {
+        const auto existing = readers_.find(reader_number(lun));
+        if (existing != readers_.end()) {
+            Reader& reader = existing->second;
+            const std::size_t slot = slot_number(lun);
+            if (reader.device_name == device_name && slot < reader.channel->facts().slots &&
+                reader.open_slots.insert(slot).second) {
+                log_.write(LogCategory::info, std::string(function) + ": Lun " + hex32(lun) +
+                                                  " is slot " + std::to_string(slot) + " of " +
+                                                  reader.channel->facts().product_name);
+                return IFD_SUCCESS;
+            }
             log_.write(LogCategory::critical,
                        std::string(function) + ": Lun " + hex32(lun) + " is already open");
             return IFD_COMMUNICATION_ERROR;
@@ -113,8 +123,9 @@ RESPONSECODE Driver::open(DWORD lun, std::string_view device_name, std::string_v
         return code == IFD_NO_SUCH_DEVICE ? IFD_NO_SUCH_DEVICE : IFD_COMMUNICATION_ERROR;
     }
     std::lock_guard lock(mutex_);
-    auto [it, inserted] =
-        readers_.emplace(reader_number(lun), Reader{std::move(*channel), std::string(device_name)});
+    auto [it, inserted] = readers_.emplace(
+        reader_number(lun),
+        Reader{std::move(*channel), std::string(device_name), {slot_number(lun)}});
     if (!inserted) return IFD_COMMUNICATION_ERROR;  // opened twice concurrently
     log_.write(LogCategory::info, std::string(function) + ": Lun " + hex32(lun) + " is " +
                                       it->second.channel->facts().product_name + " (" +
@@ -141,14 +152,15 @@ RESPONSECODE Driver::close_channel(DWORD lun) {
     {
         std::lock_guard lock(mutex_);
         const auto it = readers_.find(reader_number(lun));
-        if (it == readers_.end()) return IFD_COMMUNICATION_ERROR;
-        channel = std::move(it->second.channel);
-        readers_.erase(it);
+        if (it == readers_.end() || it->second.open_slots.erase(slot_number(lun)) == 0) {
+            return IFD_COMMUNICATION_ERROR;
+        }
+        channel = it->second.channel;
+        if (it->second.open_slots.empty()) readers_.erase(it);
     }
-    for (std::size_t slot = 0; slot < channel->facts().slots; ++slot) {
-        channel->stop_waiting(slot);
-        if (channel->slot_facts(slot).powered) (void)channel->power_down(slot);
-    }
+    const std::size_t slot = slot_number(lun);
+    channel->stop_waiting(slot);
+    if (channel->slot_facts(slot).powered) (void)channel->power_down(slot);
     log_.write(LogCategory::info, "IFDHCloseChannel: Lun " + hex32(lun) + " closed");
     return IFD_SUCCESS;  // the channel goes with its last user
 }

@@ -2,8 +2,10 @@
 //
 // One Driver object owns every open reader. pcscd names a reader and slot by its Lun:
 // (reader number << 16) | slot. The Driver maps the reader number to the Channel it opened
-// for it in create_channel_by_name() and forgets it in close_channel(); there is no fixed
-// array and no limit but kSimultaneousReaders, which pcscd reads.
+// for it in create_channel_by_name(); there is no fixed array and no limit but
+// kSimultaneousReaders, which pcscd reads. For a multi-slot reader pcscd opens (and later
+// closes) the Lun of every slot with the same device name: the later slots share the
+// channel, which is closed with the last of them.
 //
 // Every method is one IFDH function with the same arguments in C++ types and returns its
 // RESPONSECODE; the extern "C" exports (exports.cpp) only forward to the process's Driver.
@@ -16,13 +18,14 @@
 // a Channel another thread is inside (the last user releases it).
 #pragma once
 
-#include <PCSC/ifdhandler.h>
+#include "ifdhandler/pcsc_api.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -88,6 +91,7 @@ private:
     struct Reader {
         std::shared_ptr<Channel> channel;
         std::string device_name;
+        std::set<std::size_t> open_slots;  // pcscd opens and closes each slot's Lun
     };
     struct Target {
         std::shared_ptr<Channel> channel;

@@ -2,7 +2,7 @@
 // IFDHCreateChannel of v2, which pcscd also requires. Each forwards to the process's
 // Driver; no exception crosses into pcscd. The polling callbacks are handed out through
 // IFDHGetCapabilities only for readers whose slot changes arrive by interrupt.
-#include <PCSC/ifdhandler.h>
+#include "ifdhandler/pcsc_api.hpp"
 
 #include <cstring>
 #include <exception>

@@ -12,6 +12,10 @@ itself, so this client does, as every T=0 client must).
   pcsc_client.py events [--reader NAME]   removal then insertion seen by
                                        SCardGetStatusChange (the emulator is driven
                                        through $TESSERA_EMULATOR_CONTROL)
+  pcsc_client.py wait-readers N [NAME] [--timeout S]   until exactly N readers are listed
+  pcsc_client.py emulator COMMAND...   one line to the emulator (unplug, plug, ...)
+  pcsc_client.py features [--reader NAME] [--pinpad]   part 10 feature list (and a
+                                       VERIFY_PIN_DIRECT with the PIN pad's default PIN)
 Prints one line per check; exits 0 when all passed, 1 on the first failure.
 """
 
@@ -159,6 +163,48 @@ def events(context, reader):
     check(True, f"insertion seen after {seconds * 1000:.1f} ms")
 
 
+def wait_readers(context, count, name, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        names = [n for n in readers(context) if name is None or name in n]
+        if len(names) == count:
+            check(True, f"{count} reader(s) listed: {names}")
+            return
+        if time.monotonic() > deadline:
+            raise Failure(f"{len(names)} reader(s) listed after {timeout} s, not {count}: {names}")
+        time.sleep(0.1)
+
+
+def features(context, reader, pinpad):
+    rv, handle, _ = scard.SCardConnect(context, reader, scard.SCARD_SHARE_DIRECT, 0)
+    ok(rv, "SCardConnect (direct)")
+    try:
+        rv, tlv = scard.SCardControl(handle, scard.SCARD_CTL_CODE(3400), [])
+        ok(rv, "SCardControl GET_FEATURE_REQUEST")
+        codes = {tlv[i]: int.from_bytes(bytes(tlv[i + 2:i + 6]), "big")
+                 for i in range(0, len(tlv) - 5, 6)}
+        check(0x0A in codes and 0x12 in codes, f"IFD_PIN_PROPERTIES and GET_TLV_PROPERTIES offered: "
+              f"{sorted(hex(t) for t in codes)}")
+        check((0x06 in codes) == pinpad, f"VERIFY_PIN_DIRECT offered: {0x06 in codes}")
+        rv, props = scard.SCardControl(handle, codes[0x12], [])
+        ok(rv, "SCardControl GET_TLV_PROPERTIES")
+        check(len(props) >= 4, f"TLV properties: {bytes(props).hex()}")
+    finally:
+        scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+    if not pinpad:
+        return
+    card = Card(context, reader, "T1")
+    check(card.transmit([0x00, 0xA4, 0x04, 0x00, len(AID)] + AID)[-2:] == [0x90, 0x00], "SELECT")
+    # PIN_VERIFY_STRUCTURE: ASCII, 8-byte block, 4..8 digits, validation by key.
+    apdu = [0x00, 0x20, 0x00, 0x01, 0x08] + [0xFF] * 8
+    structure = [0x1E, 0x00, 0x82, 0x08, 0x00, 0x08, 0x04, 0x02, 0x01, 0x09, 0x04, 0x00,
+                 0x00, 0x00, 0x00, len(apdu), 0x00, 0x00, 0x00] + apdu
+    rv, response = scard.SCardControl(card.handle, codes[0x06], structure)
+    ok(rv, "SCardControl VERIFY_PIN_DIRECT")
+    check(response == [0x90, 0x00], f"VERIFY_PIN_DIRECT with the PIN pad's PIN -> {bytes(response).hex()}")
+    card.disconnect()
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,7 +217,24 @@ def main():
     exchange.add_argument("--reader")
     event = sub.add_parser("events")
     event.add_argument("--reader")
+    waiting = sub.add_parser("wait-readers")
+    waiting.add_argument("count", type=int)
+    waiting.add_argument("name", nargs="?")
+    waiting.add_argument("--timeout", type=float, default=10)
+    emulator = sub.add_parser("emulator")
+    emulator.add_argument("words", nargs="+")
+    feature = sub.add_parser("features")
+    feature.add_argument("--reader")
+    feature.add_argument("--pinpad", action="store_true")
     args = parser.parse_args()
+
+    if args.command == "emulator":
+        try:
+            control(" ".join(args.words))
+        except Failure as failure:
+            print(f"FAILED: {failure}", file=sys.stderr)
+            return 1
+        return 0
 
     context = establish()
     try:
@@ -184,6 +247,10 @@ def main():
             card.disconnect()
         elif args.command == "events":
             events(context, pick_reader(context, args.reader))
+        elif args.command == "wait-readers":
+            wait_readers(context, args.count, args.name, args.timeout)
+        elif args.command == "features":
+            features(context, pick_reader(context, args.reader), args.pinpad)
     except Failure as failure:
         print(f"FAILED: {failure}", file=sys.stderr)
         return 1

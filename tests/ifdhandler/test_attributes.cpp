@@ -3,7 +3,7 @@
 
 #include <ostream>
 
-#include <PCSC/ifdhandler.h>
+#include "ifdhandler/pcsc_api.hpp"
 #include <PCSC/reader.h>
 
 #include "ifdhandler/attributes.hpp"

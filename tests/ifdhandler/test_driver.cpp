@@ -4,7 +4,7 @@
 #include <ostream>
 #include <thread>
 
-#include <PCSC/ifdhandler.h>
+#include "ifdhandler/pcsc_api.hpp"
 #include <PCSC/reader.h>
 
 #include "ifdhandler/driver.hpp"
@@ -383,4 +383,25 @@ TEST_CASE("polling callbacks are offered only for readers with slot-change inter
     f.fake->facts_.interrupt_events = false;
     CHECK_FALSE(f.driver->interrupt_events(kLun));
     CHECK_FALSE(f.driver->interrupt_events(0x00090000));
+}
+
+TEST_CASE("a multi-slot reader: pcscd opens every slot's Lun; the channel goes with the last") {
+    Fixture f;
+    f.open();
+    const std::string name = "usb:1209/0001:libudev:0:/dev/bus/usb/001/002";
+    CHECK(f.driver->create_channel_by_name(kLunSlot1, name) == IFD_SUCCESS);
+    CHECK(f.opened.size() == 1);  // shared, not opened again
+    CHECK(f.driver->create_channel_by_name(kLunSlot1, name) == IFD_COMMUNICATION_ERROR);  // twice
+    CHECK(f.driver->create_channel_by_name(0x00010002, name) == IFD_COMMUNICATION_ERROR);  // no slot 2
+    CHECK(f.driver->create_channel_by_name(kLunSlot1, "usb:1209/0001:libudev:0:/dev/bus/usb/001/009") ==
+          IFD_COMMUNICATION_ERROR);
+
+    f.power_up(kLunSlot1);
+    CHECK(f.driver->close_channel(kLun) == IFD_SUCCESS);
+    CHECK(f.driver->open_readers() == 1);
+    CHECK(f.driver->icc_presence(kLunSlot1) == IFD_ICC_PRESENT);
+    CHECK(f.driver->close_channel(kLun) == IFD_COMMUNICATION_ERROR);  // already closed
+    CHECK(f.driver->close_channel(kLunSlot1) == IFD_SUCCESS);
+    CHECK(std::count(f.fake->calls.begin(), f.fake->calls.end(), "power_down 1") == 1);
+    CHECK(f.driver->open_readers() == 0);
 }

@@ -49,7 +49,7 @@ struct Emulated {
         REQUIRE(served.has_value());
         port = std::move(*served);
         auto opened = CcidReader::open(*port, options);
-        REQUIRE(opened.has_value());
+        REQUIRE_MESSAGE(opened.has_value(), opened.error().message());
         reader = std::move(*opened);
         // The listener thread reads the reader's first NotifySlotChange (the cards present
         // at start) whenever it gets going; let it pass so that waits see only test events.

@@ -323,3 +323,45 @@ TEST_CASE("transmit checks the caller's buffer") {
     CHECK(reader->slot(0)->transmit(hex("00")).error() == ReaderError::invalid_apdu);
     check_script_done(port);
 }
+
+TEST_CASE("escape: PC_to_RDR_Escape out, RDR_to_PC_Escape abData back (CCID 6.1.8, 6.2.4)") {
+    ScriptPort port(test_port_info(false));
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::absent))});
+    auto reader = open_reader(port, test_descriptor(transport::kFeatureTpduLevel));
+    transport::Response escape_answer;
+    escape_answer.bMessageType = MessageType::RDR_to_PC_Escape;
+    escape_answer.bSeq = 1;
+    escape_answer.bmICCStatus = IccStatus::absent;
+    escape_answer.abData = hex("CA FE");
+    port.add({expect_write(*transport::encode_escape(test_limits(), {0, 1}, hex("01 02 03"))),
+              answer_read(transport::encode_response(escape_answer))});
+    std::array<std::uint8_t, 8> response{};
+    auto size = reader->escape(hex("01 02 03"), response);
+    REQUIRE(size.has_value());
+    CHECK(*size == 2);
+    CHECK(response[0] == 0xCA);
+    check_script_done(port);
+}
+
+TEST_CASE("verify_pin: PC_to_RDR_Secure with the PIN verification structure (CCID 6.1.11.7)") {
+    ScriptPort port(test_port_info(false));
+    auto descriptor = test_descriptor(transport::kFeatureShortApduLevel | transport::kFeatureAutoVoltage);
+    descriptor.bPINSupport = 0x01;
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
+              expect_write(power_on(1, PowerSelect::automatic)), answer_read(data_block(1, hex("3B 00"))),
+              expect_write(set_parameters(2, transport::ProtocolDataT0{})),
+              answer_read(parameters_answer(2, transport::ProtocolDataT0{}))});
+    auto reader = open_reader(port, descriptor);
+    REQUIRE(reader->slot(0)->power_on().has_value());
+    transport::PinVerification pin;
+    pin.bTimeOut = 5;
+    pin.abPINApdu = hex("00 20 00 01 08 FF FF FF FF FF FF FF FF");
+    port.add({expect_write(*transport::encode_secure_pin_verification(test_limits(), {0, 3}, pin)),
+              answer_read(time_extension(3, 1)), answer_read(data_block(3, hex("90 00")))});
+    std::array<std::uint8_t, 4> response{};
+    auto size = reader->slot(0)->verify_pin(pin, response);
+    REQUIRE(size.has_value());
+    CHECK(*size == 2);
+    CHECK(reader->slot(0)->modify_pin({}, response).error() == ReaderError::not_supported);  // bPINSupport bit 1 clear
+    check_script_done(port);
+}

@@ -67,7 +67,6 @@ Result<Bytes> transmit_extended_apdu(XfrChannel& channel, ByteView apdu,
                                      std::chrono::milliseconds timeout, std::size_t max_response) {
     if (apdu.size() < 4) return ReaderError::invalid_apdu;
     if (apdu.size() > kMaxCommandApdu) return ReaderError::invalid_apdu;
-    const std::size_t limit = std::min(max_response, kMaxResponseApdu);
     auto answer = send_command(channel, apdu, timeout);
     if (!answer) return answer.error();
 
@@ -77,11 +76,9 @@ Result<Bytes> transmit_extended_apdu(XfrChannel& channel, ByteView apdu,
         return ReaderError::protocol_error;
     }
     for (std::size_t parts = 1;; ++parts) {
-        if (answer->abData.size() > limit - std::min(limit, response.size())) {
-            return max_response < kMaxResponseApdu || response.size() + answer->abData.size() <= kMaxResponseApdu
-                       ? std::error_code(ReaderError::buffer_too_small)
-                       : std::error_code(ReaderError::protocol_error);
-        }
+        const std::size_t total = response.size() + answer->abData.size();
+        if (total > kMaxResponseApdu) return ReaderError::protocol_error;  // beyond any APDU
+        if (total > max_response) return ReaderError::buffer_too_small;
         response.insert(response.end(), answer->abData.begin(), answer->abData.end());
         if (!answer->response_continues()) break;
         if (answer->abData.empty() || parts >= kMaxResponseParts) return ReaderError::protocol_error;

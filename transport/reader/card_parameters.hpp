@@ -1,10 +1,9 @@
 // CardParameters: what the reader model needs from a card's Answer-to-Reset (ISO/IEC
 // 7816-3:2006 8), read once after each activation.
 //
-// A narrow summary of iso7816::Atr: the slot code keeps this rather than the whole parse
-// result, and deliberately does not include iso7816/atr.hpp next to
-// iso7816/rate_choice.hpp (both declare an iso7816::SpecificMode; only
-// card_parameters.cpp sees atr.hpp).
+// A narrow summary of iso7816::Atr: the slot code keeps the values it acts on (and the
+// logical ATR bytes it reports) rather than the whole parse result; only
+// card_parameters.cpp sees iso7816/atr.hpp.
 #pragma once
 
 #include <cstdint>

@@ -147,6 +147,25 @@ Result<WaitOutcome> CcidReader::wait_for_slot_change(std::size_t slot, std::uint
     return context_->board.wait_for_change(slot, since_generation, timeout, std::move(stop));
 }
 
+Result<std::size_t> CcidReader::escape(ByteView command, std::span<std::uint8_t> response) {
+    std::lock_guard command_lock(context_->command_mutex);
+    if (context_->board.gone()) return make_error_code(ReaderError::reader_gone);
+    auto answer = context_->channel.run(
+        0,
+        [&](transport::Address address) {
+            return transport::encode_escape(context_->limits, address, command);  // 6.1.8
+        },
+        context_->options.apdu_timeout);
+    if (!answer) {
+        if (context_->channel.device_gone()) context_->board.mark_gone();
+        return to_reader_error(answer.error());
+    }
+    if (answer->failed()) return to_reader_error(answer->slot_error());
+    if (answer->abData.size() > response.size()) return make_error_code(ReaderError::buffer_too_small);
+    std::copy(answer->abData.begin(), answer->abData.end(), response.begin());
+    return answer->abData.size();
+}
+
 bool CcidReader::gone() const { return context_->board.gone(); }  // the slots report the channel's loss
 
 ChannelCounters CcidReader::counters() const {

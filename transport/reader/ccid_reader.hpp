@@ -84,6 +84,11 @@ public:
                                              std::chrono::milliseconds timeout,
                                              std::stop_token stop = {});
 
+    /// PC_to_RDR_Escape (CCID 6.1.8) to slot 0: vendor bytes in, the RDR_to_PC_Escape
+    /// abData written into `response`. Takes the command lock. Errors: buffer_too_small,
+    /// not_supported (the reader refuses the command), reader_gone, timeout.
+    Result<std::size_t> escape(ByteView command, std::span<std::uint8_t> response);
+
     bool gone() const;
     /// Counters of the command channel (commands, aborts, stalls cleared).
     ChannelCounters counters() const;

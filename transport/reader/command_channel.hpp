@@ -13,9 +13,8 @@
 // SequenceCounter inside is the reader's one bSeq source. Ownership: it references the
 // port, which must outlive it.
 //
-// The header does not include ccid_exchange.hpp: that header and class_descriptor.hpp
-// both define kRequestAbort & co., so no file of the reader model may see both; the
-// exchange lives in command_channel.cpp only.
+// The sans-IO exchange machinery stays in command_channel.cpp; callers see only the
+// bounds (ExchangeBounds) and the decoded Response.
 #pragma once
 
 #include <chrono>

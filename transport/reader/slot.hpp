@@ -118,6 +118,20 @@ public:
     /// The same with a response of up to 65536 + 2 bytes.
     Result<Bytes> transmit(ByteView apdu);
 
+    /// PIN entry on the reader's keypad: PC_to_RDR_Secure (CCID 6.1.11) with the PIN
+    /// verification (6.1.11.7) or modification (6.1.11.8) structure; writes the card's
+    /// response APDU into `response`. The wait covers bTimeOut (or 30 s when 0) plus the
+    /// APDU wait; the reader's time extensions extend it within the exchange's cap.
+    /// Supported at short / extended APDU level and for T=0 at TPDU level, where the
+    /// reader answers with the response APDU; with T=1 at TPDU or character level the
+    /// answer would be a T=1 block built from bTeoPrologue, which this model does not run:
+    /// not_supported. Errors: as transmit(), plus timeout (PIN_TIMEOUT), cancelled
+    /// (PIN_CANCELLED), not_supported (bPINSupport lacks the operation).
+    Result<std::size_t> verify_pin(const transport::PinVerification& pin,
+                                   std::span<std::uint8_t> response);
+    Result<std::size_t> modify_pin(const transport::PinModification& pin,
+                                   std::span<std::uint8_t> response);
+
     std::optional<Bytes> atr() const;
     std::optional<ActiveLink> link() const;
     /// The lower-layer error behind the last failure (UsbError, CcidError, T0Error, ...).
@@ -150,6 +164,9 @@ private:
     Result<Bytes> transmit_locked(ByteView apdu, std::size_t max_response);
     std::chrono::milliseconds t0_tpdu_timeout() const;
     std::chrono::milliseconds apdu_level_timeout() const;
+    // slot_secure.cpp
+    Result<std::size_t> secure(const CommandEncoder& encode, std::uint8_t bTimeOut,
+                               std::span<std::uint8_t> response);
 
     const std::size_t index_;
     ReaderContext& context_;

@@ -44,6 +44,16 @@ void append(std::vector<std::uint8_t>& out, const unsigned char* extra, int leng
 // each interface's alternate settings with their class descriptors, endpoints and the
 // endpoints' extra descriptors. Lossless for devices that list alternate settings of an
 // interface together (as USB 2.0 9.6.5 asks).
+// A string descriptor as ASCII (USB 2.0 9.6.7), empty when the index is 0 or the device
+// does not answer: strings are informative, never a reason to fail an open.
+std::string string_descriptor(libusb_device_handle* handle, std::uint8_t index) {
+    if (index == 0) return {};
+    unsigned char text[256];
+    const int size = libusb_get_string_descriptor_ascii(handle, index, text, sizeof text);
+    if (size <= 0) return {};
+    return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
 std::vector<std::uint8_t> raw_config(const libusb_config_descriptor& config) {
     std::vector<std::uint8_t> out{9, LIBUSB_DT_CONFIG, 0, 0, config.bNumInterfaces,
                                   config.bConfigurationValue, config.iConfiguration,
@@ -405,6 +415,9 @@ Result<std::unique_ptr<UsbDevice>> ContextCore::open(const UsbDeviceSelector& se
     info.vendor_id = descriptor.idVendor;
     info.product_id = descriptor.idProduct;
     info.bcd_device = descriptor.bcdDevice;
+    info.manufacturer = string_descriptor(handle.get(), descriptor.iManufacturer);
+    info.product = string_descriptor(handle.get(), descriptor.iProduct);
+    info.serial = string_descriptor(handle.get(), descriptor.iSerialNumber);
     info.bus = libusb_get_bus_number(found);
     info.address = libusb_get_device_address(found);
     info.interface = *interface;

@@ -63,6 +63,9 @@ struct UsbPortInfo {
     std::uint16_t vendor_id = 0;
     std::uint16_t product_id = 0;
     std::uint16_t bcd_device = 0;
+    std::string manufacturer;  // string descriptors (USB 2.0 9.6.7), empty when absent
+    std::string product;
+    std::string serial;
     std::uint8_t bus = 0;
     std::uint8_t address = 0;
     UsbInterfaceDescriptor interface;        // alternate setting 0 of the claimed interface

@@ -29,6 +29,16 @@ std::shared_ptr<const SlotEnvironment> make_environment(const ReaderConfig& conf
     return environment;
 }
 
+// The PIN pad's capabilities go into the class descriptor (CCID 5.1 bPINSupport,
+// wLcdLayout), so that the descriptor and the behaviour agree.
+ReaderConfig with_pin_pad_descriptor(ReaderConfig config) {
+    if (config.pin_pad) {
+        config.descriptor.bPINSupport = config.pin_pad->bPINSupport();
+        config.descriptor.wLcdLayout = config.pin_pad->wLcdLayout;
+    }
+    return config;
+}
+
 UsbAnswer done(Bytes data = {}) {
     return UsbAnswer{Completion::done, std::move(data)};
 }
@@ -65,7 +75,7 @@ Result<std::unique_ptr<CcidDevice>> CcidDevice::create(ReaderConfig config) {
 }
 
 CcidDevice::CcidDevice(ReaderConfig config)
-    : config_(std::move(config)),
+    : config_(with_pin_pad_descriptor(std::move(config))),
       identity_(make_identity(config_)),
       environment_(make_environment(config_)),
       assembler_(config_.endpoints.bulk_max_packet_size, config_.descriptor.dwMaxCCIDMessageLength,
@@ -77,6 +87,9 @@ CcidDevice::CcidDevice(ReaderConfig config)
     }
     silent_.resize(count);
     aborts_.resize(count);
+    if (config_.pin_pad) {
+        pin_pad_.emplace(*config_.pin_pad);
+    }
 }
 
 // --- test controls ---------------------------------------------------------------------------
@@ -253,7 +266,7 @@ void CcidDevice::handle_command(const transport::MessageHeader& header, ByteView
         queue_error(header, response_type, kErrorHardware, slot.icc_status());
         return;
     }
-    SlotAnswer answer = slot.execute(header, message);
+    SlotAnswer answer = slot.execute(header, message, pin_pad());
     if (has(faults, FaultKind::no_answer)) {
         silent_[header.bSlot] = SilentCommand{header.bSeq, type};
         return;

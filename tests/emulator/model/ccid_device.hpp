@@ -42,6 +42,7 @@
 #include "tests/emulator/model/fault_schedule.hpp"
 #include "tests/emulator/model/interrupt_queue.hpp"
 #include "tests/emulator/model/message_assembler.hpp"
+#include "tests/emulator/model/pin_pad.hpp"
 #include "tests/emulator/model/reader_config.hpp"
 #include "tests/emulator/usb_device_model.hpp"
 #include "transport/ccid_message.hpp"
@@ -95,6 +96,10 @@ public:
     void add_fault(FaultPlan plan) { faults_.add(plan); }
     void clear_faults() noexcept { faults_.clear(); }
     const FaultSchedule& faults() const noexcept { return faults_; }
+
+    /// The PIN pad's keypad (queue user entries, read the APDUs it built); nullptr for a
+    /// reader without one.
+    PinPad* pin_pad() noexcept { return pin_pad_ ? &*pin_pad_ : nullptr; }
 
     const DeviceCounters& counters() const noexcept { return counters_; }
     const ReaderConfig& config() const noexcept { return config_; }
@@ -160,6 +165,7 @@ private:
     FaultSchedule faults_;
     DeviceCounters counters_;
     std::deque<Outgoing> bulk_in_queue_;
+    std::optional<PinPad> pin_pad_;
     bool bulk_out_halted_ = false;
     bool bulk_in_halted_ = false;
     bool unplug_on_next_call_ = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "t1/block.hpp"
 #include "tests/emulator/model/automatic_negotiation.hpp"
 #include "tests/emulator/model/secure_command.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
@@ -105,7 +106,8 @@ SlotAnswer CcidSlot::failed(MessageType type, std::uint8_t bError) const {
     return out;
 }
 
-SlotAnswer CcidSlot::execute(const transport::MessageHeader& header, ByteView message) {
+SlotAnswer CcidSlot::execute(const transport::MessageHeader& header, ByteView message,
+                             PinPad* pin_pad) {
     const auto type = static_cast<MessageType>(header.bMessageType);
     const auto response_type = transport::expected_response(type).value_or(MessageType::RDR_to_PC_SlotStatus);
     // CCID 6.1: every command but these carries no abData.
@@ -118,14 +120,14 @@ SlotAnswer CcidSlot::execute(const transport::MessageHeader& header, ByteView me
     if (!carries_data && header.dwLength != 0) {
         out = failed(response_type, kOffsetDwLength);
     } else {
-        out = dispatch(type, message);
+        out = dispatch(type, message, pin_pad);
     }
     out.response.bSlot = header.bSlot;
     out.response.bSeq = header.bSeq;
     return out;
 }
 
-SlotAnswer CcidSlot::dispatch(MessageType type, ByteView message) {
+SlotAnswer CcidSlot::dispatch(MessageType type, ByteView message, PinPad* pin_pad) {
     SlotAnswer out;
     switch (type) {
         case MessageType::PC_to_RDR_IccPowerOn: out = power_on(message); break;
@@ -138,7 +140,7 @@ SlotAnswer CcidSlot::dispatch(MessageType type, ByteView message) {
         case MessageType::PC_to_RDR_Escape: out = escape(message); break;
         case MessageType::PC_to_RDR_IccClock: out = icc_clock(message); break;
         case MessageType::PC_to_RDR_T0APDU: out = t0_apdu(message); break;
-        case MessageType::PC_to_RDR_Secure: out = secure(message); break;
+        case MessageType::PC_to_RDR_Secure: out = secure(message, pin_pad); break;
         case MessageType::PC_to_RDR_Mechanical: out = mechanical(message); break;
         case MessageType::PC_to_RDR_SetDataRateAndClockFrequency:
             out = set_data_rate_and_clock(message);
@@ -380,14 +382,58 @@ SlotAnswer CcidSlot::t0_apdu(ByteView message) {
     return answer(type);
 }
 
-// CCID 6.1.11
-SlotAnswer CcidSlot::secure(ByteView message) const {
-    const SecureVerdict verdict = answer_secure(message);
+// CCID 6.1.11: the PIN pad builds the APDU (secure_command.hpp); the reader sends it.
+SlotAnswer CcidSlot::secure(ByteView message, PinPad* pin_pad) {
+    const bool card_ready = card_ && card_->powered();
+    const SecureVerdict verdict = answer_secure(message, pin_pad, card_ready);
     if (verdict.failed) {
         return failed(MessageType::RDR_to_PC_DataBlock, verdict.bError);
     }
-    SlotAnswer out = answer(MessageType::RDR_to_PC_DataBlock);
-    out.response.abData = verdict.data;
+    return send_pin_apdu(verdict.apdu, verdict.bTeoPrologue);
+}
+
+// The PIN APDU to the card at the reader's exchange level (CCID 5.1 dwFeatures): a whole
+// APDU at APDU levels; at TPDU level a T=0 TPDU, or for T=1 one I-block with NAD and PCB
+// from bTeoPrologue (CCID 6.1.11.7), LEN and EDC computed (ISO 7816-3 11.3), the card's
+// answer block returned as it is. Character level has no PIN pad path.
+SlotAnswer CcidSlot::send_pin_apdu(const Bytes& apdu, const std::array<std::uint8_t, 3>& bTeoPrologue) {
+    constexpr auto type = MessageType::RDR_to_PC_DataBlock;
+    const auto level = transport::exchange_level(environment_->descriptor.dwFeatures);
+    const std::size_t max_data = transport::MessageLimits{0, environment_->descriptor.dwMaxCCIDMessageLength}.max_data_length();
+    std::optional<Bytes> reply;
+    switch (level) {
+        case transport::ExchangeLevel::short_apdu:
+        case transport::ExchangeLevel::extended_apdu:
+            reply = card_->apdu(apdu);
+            break;
+        case transport::ExchangeLevel::tpdu:
+            if (!link_matches()) {
+                return failed(type, kErrorIccMute);
+            }
+            if (transport::protocol_num(parameters_) == 1) {
+                if (apdu.size() > t1::kMaxInfSize) {
+                    return failed(type, kErrorXfrOverrun);
+                }
+                Bytes block{bTeoPrologue[0], bTeoPrologue[1], static_cast<std::uint8_t>(apdu.size())};
+                block.insert(block.end(), apdu.begin(), apdu.end());
+                const Bytes edc = t1::compute_edc(block, edc_of(parameters_));
+                block.insert(block.end(), edc.begin(), edc.end());
+                reply = card_->t1_block(block);
+            } else {
+                reply = card_->t0_tpdu(apdu);
+            }
+            break;
+        case transport::ExchangeLevel::character:
+            return failed(type, kErrorCommandNotSupported);
+    }
+    if (!reply) {
+        return failed(type, kErrorIccMute);
+    }
+    if (reply->size() > max_data) {
+        return failed(type, kErrorXfrOverrun);
+    }
+    SlotAnswer out = answer(type);
+    out.response.abData = std::move(*reply);
     return out;
 }
 

@@ -11,6 +11,7 @@
 // Not thread-safe; owned by its CcidDevice.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "iso7816/bytes.hpp"
+#include "tests/emulator/model/pin_pad.hpp"
 #include "tests/emulator/model/reader_config.hpp"
 #include "tests/emulator/model/slot_parameters.hpp"
 #include "tests/emulator/model/xfr_exchange.hpp"
@@ -64,13 +66,15 @@ public:
     void power_cut();
 
     /// One command to this slot (`message`: header and abData, length already checked
-    /// against its header's dwLength). Abort is not handled here.
-    SlotAnswer execute(const transport::MessageHeader& header, ByteView message);
+    /// against its header's dwLength). Abort is not handled here. `pin_pad`: the reader's
+    /// keypad for PC_to_RDR_Secure, nullptr for a reader without one.
+    SlotAnswer execute(const transport::MessageHeader& header, ByteView message,
+                       PinPad* pin_pad = nullptr);
 
     const transport::ProtocolData& parameters() const noexcept { return parameters_; }
 
 private:
-    SlotAnswer dispatch(transport::MessageType type, ByteView message);
+    SlotAnswer dispatch(transport::MessageType type, ByteView message, PinPad* pin_pad);
     SlotAnswer power_on(ByteView message);
     SlotAnswer power_off();
     SlotAnswer slot_status() const;
@@ -81,7 +85,8 @@ private:
     SlotAnswer escape(ByteView message) const;
     SlotAnswer icc_clock(ByteView message);
     SlotAnswer t0_apdu(ByteView message);
-    SlotAnswer secure(ByteView message) const;
+    SlotAnswer secure(ByteView message, PinPad* pin_pad);
+    SlotAnswer send_pin_apdu(const Bytes& apdu, const std::array<std::uint8_t, 3>& bTeoPrologue);
     SlotAnswer mechanical(ByteView message) const;
     SlotAnswer set_data_rate_and_clock(ByteView message);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "iso7816/bytes.hpp"
+#include "tests/emulator/model/pin_pad_config.hpp"
 #include "tests/sim/card.hpp"
 #include "transport/class_descriptor.hpp"
 
@@ -110,6 +111,10 @@ struct ReaderConfig {
     bool notify_at_start = true;
     /// Escape (CCID 6.1.8); unset: the reader echoes abData.
     EscapeHandler escape;
+    /// A PIN pad (PC_to_RDR_Secure, CCID 6.1.11). When set, the device writes its
+    /// bPINSupport and wLcdLayout into the class descriptor; unset, Secure answers
+    /// CMD_NOT_SUPPORTED whatever the descriptor says.
+    std::optional<PinPadConfig> pin_pad;
 };
 
 }  // namespace tessera::emulator

@@ -8,13 +8,14 @@ namespace {
 
 constexpr std::uint16_t kVendorId = 0x1209;  // pid.codes test vendor ID
 
-constexpr std::array<std::pair<Profile, const char*>, 6> kNames{{
+constexpr std::array<std::pair<Profile, const char*>, 7> kNames{{
     {Profile::tpdu, "tpdu"},
     {Profile::tpdu_auto_pps, "tpdu_auto_pps"},
     {Profile::short_apdu, "short_apdu"},
     {Profile::extended_apdu, "extended_apdu"},
     {Profile::character, "character"},
     {Profile::two_slot, "two_slot"},
+    {Profile::pinpad, "pinpad"},
 }};
 
 // CCID 5.1 fields common to every profile.
@@ -120,9 +121,21 @@ ReaderConfig make_profile(Profile profile) {
             d.dwFeatures |= transport::kFeatureTpduLevel;
             d.bMaxSlotIndex = 1;
             break;
+        case Profile::pinpad:
+            d.dwFeatures |= transport::kFeatureShortApduLevel | kAutomatic;
+            config.pin_pad = PinPadConfig{};
+            config.pin_pad->wLcdLayout = 0x0210;
+            // CCID 5.1: the device writes bPINSupport / wLcdLayout from pin_pad; set here
+            // too so that the profile's descriptor reads the same before a device exists.
+            d.bPINSupport = config.pin_pad->bPINSupport();
+            d.wLcdLayout = config.pin_pad->wLcdLayout;
+            break;
     }
     InsertedCard card;
     card.card = dual_protocol_card();
+    if (profile == Profile::pinpad) {
+        card.card.atr.protocols = {1};
+    }
     config.cards.assign(transport::slot_count(d), card);
     return config;
 }

@@ -1,6 +1,7 @@
 // Built-in emulated readers: named ReaderConfigs for tests and tools, each a typical
 // reader of its kind rather than a copy of a real one (real readers come from their
-// dumps, config_from_dump.hpp). Every profile holds a dual_protocol_card() in each slot.
+// dumps, config_from_dump.hpp). Every profile holds a dual_protocol_card() in each slot,
+// but pinpad, which holds a T=1 card.
 #pragma once
 
 #include <optional>
@@ -20,6 +21,8 @@ enum class Profile {
     extended_apdu,  // short and extended APDU level, dwMaxCCIDMessageLength 1014
     character,      // character level, no automatic features
     two_slot,       // the tpdu profile with two slots, bMaxCCIDBusySlots 1
+    pinpad,         // short APDU level, automatic everything, a PIN pad (bPINSupport 03,
+                    // 2 x 16 LCD; the user types "1234") and a T=1 card
 };
 
 const char* to_string(Profile profile) noexcept;

@@ -72,6 +72,20 @@ class LineReader:
         self.seen.append(line)
         return line
 
+    def drain(self, timeout=2.0):
+        """Every line still to come until the pipe ends (at most `timeout` seconds)."""
+        lines = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            lines.append(line)
+        return lines
+
     def expect(self, prefix, timeout=STEP_TIMEOUT):
         line = self.next(timeout, f"'{prefix}...'")
         check(line.startswith(prefix), f"{self.name}: expected '{prefix}...', got '{line}'")
@@ -159,9 +173,12 @@ class Emulator:
         check(not os.path.exists(self.dir), f"after {how} the testbed {self.dir} is left behind")
 
     def kill(self):
+        """Ends the process if it still runs; shows what it said on stderr, if anything."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        for line in self.err.drain():
+            print(f"emulator stderr: {line}", file=sys.stderr, flush=True)
 
 
 def preloaded_env(emulator):
