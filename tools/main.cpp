@@ -7,7 +7,9 @@
 
 #include "tools/command.hpp"
 #include "tools/command_atr.hpp"
+#include "tools/command_bundle.hpp"
 #include "tools/command_descriptor.hpp"
+#include "tools/command_emulate.hpp"
 
 namespace {
 
@@ -24,6 +26,10 @@ constexpr Command kCommands[] = {
      tessera::tools::run_atr_command},
     {"descriptor", "decode a CCID class descriptor: tessera descriptor [--json] HEX...|FILE",
      tessera::tools::run_descriptor_command},
+    {"bundle", "list or add readers of the driver bundle: tessera bundle list|add-reader ...",
+     tessera::tools::run_bundle_command},
+    {"emulate", "run the emulated USB CCID reader: tessera emulate [ARGS...] (--help)",
+     tessera::tools::run_emulate_command},
 };
 
 void print_usage(std::ostream& out) {

@@ -165,6 +165,10 @@ Bytes CardApplication::process(ByteView command) {
                 }
                 return with_status(std::move(challenge), 0x9000);
             }
+            case kInsVerify:
+                return pin_.verify(c);
+            case kInsChangeReferenceData:
+                return pin_.change(c);
             default:
                 return status(0x6D00);
         }

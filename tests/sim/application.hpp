@@ -16,6 +16,8 @@
 //   ECHO (case 4) 80 EE 00 00 Lc D Le     -> D (truncated to Le), 9000
 //   SLOW          80 57 P1 00             -> 9000 after P1 "time units": the protocol side
 //                                            asks for time (WTX / NULL bytes) P1 times
+//   VERIFY        00 20 00 01|81 [08 PIN] -> see card_pin.hpp (PIN "1234", 3 tries)
+//   CHANGE REFERENCE DATA 00 24 ...       -> see card_pin.hpp
 //   anything else: 6E00 (CLA), 6D00 (INS), 6700 (malformed lengths)
 // Both EFs start as the pattern byte[i] = i & 0xFF.
 // Not thread-safe; one instance per simulated card.
@@ -25,6 +27,7 @@
 #include <optional>
 
 #include "iso7816/bytes.hpp"
+#include "tests/sim/card_pin.hpp"
 
 namespace tessera::sim {
 
@@ -60,6 +63,10 @@ public:
 
     const Bytes& selected_file() const { return selected_small_ ? small_ef_ : ef_; }
 
+    /// The PIN's state; every card reset or deactivation ends its verified state.
+    CardPin& pin() noexcept { return pin_; }
+    void on_reset() noexcept { pin_.security_reset(); }
+
 private:
     Bytes& selected() { return selected_small_ ? small_ef_ : ef_; }
 
@@ -68,6 +75,7 @@ private:
     Bytes small_ef_;
     bool selected_small_ = false;
     std::uint32_t challenge_state_ = 0x12345678;
+    CardPin pin_;
 };
 
 }  // namespace tessera::sim

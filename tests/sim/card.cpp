@@ -73,6 +73,7 @@ struct Card::Parts {
 
     // Volatile protocol state back to what follows an ATR.
     void restart() {
+        application.on_reset();
         t0.emplace(application, t0_options(config));
         t1.reset();
         powered = true;
@@ -144,6 +145,7 @@ const Bytes& Card::warm_reset() {
 }
 
 void Card::deactivate() {
+    parts_->application.on_reset();
     parts_->powered = false;
     parts_->t0.reset();
     parts_->current_atr = &parts_->no_atr;

@@ -5,6 +5,7 @@
 
 using tessera::Bytes;
 using tessera::sim::CardApplication;
+using tessera::sim::pin_block;
 
 namespace {
 Bytes sw_of(const Bytes& response) {
@@ -97,4 +98,49 @@ TEST_CASE("ECHO, GET CHALLENGE, SLOW and errors") {
     CHECK(app.process(Bytes{0x00, 0x12, 0x00, 0x00}) == Bytes{0x6D, 0x00});
     CHECK(app.process(Bytes{0x42, 0x12, 0x00, 0x00}) == Bytes{0x6E, 0x00});
     CHECK(app.process(Bytes{0x00, 0xB0, 0x00}) == Bytes{0x67, 0x00});
+}
+
+TEST_CASE("VERIFY: PIN 1234 as an FF-padded ASCII block, retry counter, blocking") {
+    CardApplication app;
+    const Bytes right{0x00, 0x20, 0x00, 0x01, 0x08, 0x31, 0x32, 0x33, 0x34, 0xFF, 0xFF, 0xFF, 0xFF};
+    Bytes wrong = right;
+    wrong[8] = 0x35;
+    const Bytes query{0x00, 0x20, 0x00, 0x01};
+    CHECK(app.process(query) == Bytes{0x63, 0xC3});
+    CHECK(app.process(wrong) == Bytes{0x63, 0xC2});
+    CHECK(app.process(right) == Bytes{0x90, 0x00});
+    CHECK(app.pin().tries_left() == 3);
+    CHECK(app.process(query) == Bytes{0x90, 0x00});
+    app.on_reset();
+    CHECK(app.process(query) == Bytes{0x63, 0xC3});
+    CHECK(app.process(Bytes{0x00, 0x20, 0x00, 0x02, 0x08, 1, 2, 3, 4, 5, 6, 7, 8}) == Bytes{0x6A, 0x88});
+    CHECK(app.process(Bytes{0x00, 0x20, 0x01, 0x01, 0x08, 1, 2, 3, 4, 5, 6, 7, 8}) == Bytes{0x6A, 0x86});
+    CHECK(app.process(Bytes{0x00, 0x20, 0x00, 0x81, 0x04, 0x31, 0x32, 0x33, 0x34}) == Bytes{0x67, 0x00});
+    CHECK(app.pin().tries_left() == 3);  // a malformed VERIFY uses no try
+    CHECK(app.process(wrong) == Bytes{0x63, 0xC2});
+    CHECK(app.process(wrong) == Bytes{0x63, 0xC1});
+    CHECK(app.process(wrong) == Bytes{0x69, 0x83});
+    CHECK(app.process(right) == Bytes{0x69, 0x83});  // blocked stays blocked
+}
+
+TEST_CASE("CHANGE REFERENCE DATA: old and new, or new after VERIFY") {
+    CardApplication app;
+    Bytes change{0x00, 0x24, 0x00, 0x01, 0x10};
+    const Bytes old_block = pin_block("1234");
+    const Bytes new_block = pin_block("987654");
+    change.insert(change.end(), old_block.begin(), old_block.end());
+    change.insert(change.end(), new_block.begin(), new_block.end());
+    CHECK(app.process(change) == Bytes{0x90, 0x00});
+    CHECK(app.process(change) == Bytes{0x63, 0xC2});  // the old PIN no longer matches
+    Bytes verify_new{0x00, 0x20, 0x00, 0x01, 0x08};
+    verify_new.insert(verify_new.end(), new_block.begin(), new_block.end());
+    CHECK(app.process(verify_new) == Bytes{0x90, 0x00});
+
+    Bytes set_only{0x00, 0x24, 0x01, 0x01, 0x08};
+    set_only.insert(set_only.end(), old_block.begin(), old_block.end());
+    CHECK(app.process(set_only) == Bytes{0x90, 0x00});  // verified: allowed
+    app.on_reset();
+    CHECK(app.process(set_only) == Bytes{0x69, 0x82});
+    CHECK(app.process(Bytes{0x00, 0x24, 0x02, 0x01, 0x08, 1, 2, 3, 4, 5, 6, 7, 8}) == Bytes{0x6A, 0x86});
+    CHECK(pin_block("12") == Bytes{0x31, 0x32, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF});
 }
