@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's two quick-start commands.
-#   ./dev.sh demo   install what is missing, build, run the main job
+#   ./dev.sh demo   install what is missing, build, run the main job (pcscd + tessera +
+#                   the emulated reader + real PC/SC clients)
+#   ./dev.sh bench  the benchmark: tessera and Debian's libccid side by side
 #   ./dev.sh test   install what is missing, build, run every test: the g++ build with
 #                   warnings as errors, then a clang build with ASan+UBSan that also runs
 #                   the libFuzzer targets; ends with one line "N passed, N failed".
@@ -24,9 +26,14 @@ build_gcc() {
 
 case "${1:-}" in
     demo)
-        scripts/install-deps.sh build
+        scripts/install-deps.sh demo
         build_gcc
         exec scripts/demo.sh build/gcc
+        ;;
+    bench)
+        scripts/install-deps.sh bench
+        build_gcc
+        exec scripts/bench.sh build/gcc
         ;;
     test)
         scripts/install-deps.sh test
@@ -40,7 +47,7 @@ case "${1:-}" in
         exec python3 tests/summarise.py build/gcc build/asan
         ;;
     *)
-        echo "usage: $0 demo|test" >&2
+        echo "usage: $0 demo|test|bench" >&2
         exit 2
         ;;
 esac

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tessera needs that are missing, and nothing else.
 #   scripts/install-deps.sh build   compiler, meson, libraries
-#   scripts/install-deps.sh test    build + clang (sanitizers, libFuzzer) + umockdev (the
-#                                   emulated USB devices the libusb backend tests run against)
+#   scripts/install-deps.sh demo    build + umockdev, pcscd and PC/SC clients (main job)
+#   scripts/install-deps.sh test    demo + clang (sanitizers, libFuzzer) and opensc
+#   scripts/install-deps.sh bench   demo + Debian's libccid (the comparison)
 # Needs root (or sudo) only when something is missing. Never downloads anything but
 # Debian packages.
 set -euo pipefail
@@ -10,10 +11,14 @@ set -euo pipefail
 profile=${1:-build}
 packages=(g++ meson ninja-build pkg-config python3 doctest-dev libboost-dev
           libusb-1.0-0-dev libpcsclite-dev)
+# The emulated reader (umockdev), the real pcscd and PC/SC clients for the main job.
+emulation=(umockdev libumockdev-dev libglib2.0-dev libudev-dev pcscd pcsc-tools python3-pyscard)
 case "$profile" in
     build) ;;
-    test) packages+=(clang libclang-rt-14-dev umockdev libumockdev-dev libglib2.0-dev libudev-dev) ;;
-    *) echo "install-deps: unknown profile '$profile' (build|test)" >&2; exit 2 ;;
+    demo) packages+=("${emulation[@]}") ;;
+    test) packages+=(clang libclang-rt-14-dev "${emulation[@]}" opensc) ;;
+    bench) packages+=("${emulation[@]}" libccid) ;;
+    *) echo "install-deps: unknown profile '$profile' (build|demo|test|bench)" >&2; exit 2 ;;
 esac
 
 missing=()

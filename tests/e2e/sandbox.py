@@ -193,14 +193,29 @@ class Sandbox:
         return self.pcscd.poll() is not None
 
     def wait_readers(self, count, timeout=20):
-        """Waits until pcscd has started `count` readers (its log says so)."""
-        def started():
+        """Waits until PC/SC lists at least `count` reader names (one per slot)."""
+        def listed():
             if self._pcscd_died():
                 raise HarnessError(f"pcscd exited with {self.pcscd.returncode}")
-            with open(self.pcscd_log, "r", errors="replace") as f:
-                text = f.read()
-            return text.count("RFWaitForReaderInit") >= count
-        wait_for(started, timeout, f"{count} reader(s) in pcscd")
+            return self.listed_readers() >= count
+        wait_for(listed, timeout, f"{count} reader(s) listed by pcscd")
+
+    def listed_readers(self):
+        """How many readers a PC/SC client sees now (pcsc_scan -r as a fallback)."""
+        try:
+            from smartcard import scard
+        except ImportError:
+            out = subprocess.run(["pcsc_scan", "-r"], env=self.env, capture_output=True,
+                                 text=True, timeout=10)
+            return sum(1 for line in out.stdout.splitlines() if line[:1].isdigit())
+        rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if rv != scard.SCARD_S_SUCCESS:
+            return 0
+        try:
+            rv, names = scard.SCardListReaders(context, [])
+            return len(names) if rv == scard.SCARD_S_SUCCESS else 0
+        finally:
+            scard.SCardReleaseContext(context)
 
     # -- clients -------------------------------------------------------------------------
     def run(self, command, timeout=120):
