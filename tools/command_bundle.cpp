@@ -136,7 +136,7 @@ int add_reader(const Arguments& arguments, std::ostream& out, std::ostream& err)
                                                                *product_id, name, diagnostics);
     const std::string reader = usb_id_text(*vendor_id) + ":" + usb_id_text(*product_id);
     if (error) {
-        err << kName << "cannot add " << reader << ": " << diagnostics.message << '\n';
+        err << kName << diagnostics.message << '\n';
         if (error == std::errc::permission_denied || error == std::errc::read_only_file_system ||
             error == std::errc::operation_not_permitted) {
             err << kName << "the installed bundle belongs to root: run the command as root\n";

@@ -33,11 +33,10 @@ std::string unexpected(const char* step, const Bytes& response) {
     return std::string(step) + ": unexpected answer " + head_hex(response);
 }
 
-// ECHO of 255 bytes; a T=0 61xx is followed by GET RESPONSE, as a client does.
-std::string echo(reader::Slot& slot) {
-    constexpr std::size_t kLength = 255;
+// ECHO; a T=0 61xx is followed by GET RESPONSE, as a client does.
+std::string echo(reader::Slot& slot, std::size_t length) {
     Bytes response;
-    if (auto failure = exchange(slot, "ECHO", echo_apdu(kLength), response); !failure.empty()) {
+    if (auto failure = exchange(slot, "ECHO", echo_apdu(length), response); !failure.empty()) {
         return failure;
     }
     if (response.size() == 2 && response[0] == 0x61) {
@@ -47,7 +46,7 @@ std::string echo(reader::Slot& slot) {
             return failure;
         }
     }
-    if (!is_pattern_9000(response, kLength)) return unexpected("ECHO", response);
+    if (!is_pattern_9000(response, length)) return unexpected("ECHO", response);
     return {};
 }
 
@@ -61,6 +60,23 @@ bool extended_apdus_expected(transport::ExchangeLevel level, std::uint8_t protoc
         case transport::ExchangeLevel::character: return protocol == 1;
     }
     return false;
+}
+
+SessionPlan plan_for(const transport::ReaderCapabilities& caps, std::uint8_t protocol,
+                     iso7816::Convention convention) {
+    SessionPlan plan;
+    plan.protocol = protocol;
+    plan.convention = convention;
+    plan.extended_apdus = extended_apdus_expected(caps.exchange_level, protocol);
+    const bool one_message = caps.exchange_level == transport::ExchangeLevel::short_apdu ||
+                             (caps.exchange_level == transport::ExchangeLevel::tpdu && protocol == 0);
+    if (one_message && caps.max_message_length > 10) {
+        const std::size_t room = caps.max_message_length - 10;  // abData
+        const std::size_t header = caps.exchange_level == transport::ExchangeLevel::tpdu ? 5 : 6;
+        if (room > header) plan.echo_length = std::min(plan.echo_length, room - header);
+        if (room > 2) plan.read_length = std::min(plan.read_length, room - 2);
+    }
+    return plan;
 }
 
 emulator::InsertedCard session_card(std::uint8_t protocol, iso7816::Convention convention) {
@@ -90,12 +106,12 @@ std::string run_card_session(reader::Slot& slot, const SessionPlan& plan) {
         return failure;
     }
     if (response != Bytes{0x90, 0x00}) return unexpected("SELECT", response);
-    if (auto failure = echo(slot); !failure.empty()) return failure;
-    if (auto failure = exchange(slot, "READ BINARY 256", read_binary_apdu(256), response);
+    if (auto failure = echo(slot, plan.echo_length); !failure.empty()) return failure;
+    if (auto failure = exchange(slot, "READ BINARY", read_binary_apdu(plan.read_length), response);
         !failure.empty()) {
         return failure;
     }
-    if (!is_pattern_9000(response, 256)) return unexpected("READ BINARY 256", response);
+    if (!is_pattern_9000(response, plan.read_length)) return unexpected("READ BINARY", response);
 
     constexpr std::size_t kExtended = 4096;
     auto extended = slot.transmit(read_binary_apdu(kExtended));

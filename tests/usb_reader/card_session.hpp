@@ -25,7 +25,18 @@ struct SessionPlan {
     std::uint8_t protocol = 0;  // T=0 or T=1: the only protocol the card offers
     iso7816::Convention convention = iso7816::Convention::direct;
     bool extended_apdus = false;  // the 4096-byte read must work (else: not_supported)
+    std::size_t echo_length = 255;  // Lc of the ECHO
+    std::size_t read_length = 256;  // Le of the short READ BINARY
 };
+
+/// The session a reader with these capabilities can carry for a card of `protocol`.
+/// Where CCID gives no way to split an exchange over several messages (a T=0 TPDU at
+/// TPDU level, an APDU at short APDU level: CCID 6.1.4 wLevelParameter is RFU there), the
+/// ECHO and READ BINARY are cut to what fits in dwMaxCCIDMessageLength - 10 (a reader may
+/// announce as little as wMaxPacketSize below extended APDU level, CCID 5.1). T=1 (block
+/// chaining), character level and extended APDU level carry any size: 255 / 256 there.
+SessionPlan plan_for(const transport::ReaderCapabilities& caps, std::uint8_t protocol,
+                     iso7816::Convention convention);
 
 /// Whether extended APDUs go through at `level` with `protocol`: at extended APDU level,
 /// and with T=1 at TPDU and character level (T=0 cannot carry them; a short APDU

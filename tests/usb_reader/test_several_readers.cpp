@@ -48,9 +48,8 @@ TEST_CASE("three readers at once: concurrent sessions, and a removal wakes only 
     std::vector<std::future<std::string>> runs;
     for (std::size_t r = 0; r < readers.size(); ++r) {
         runs.push_back(std::async(std::launch::async, [&, r] {
-            const auto level = readers[r].reader->capabilities().exchange_level;
-            const SessionPlan plan{kKinds[r].protocol, iso7816::Convention::direct,
-                                   extended_apdus_expected(level, kKinds[r].protocol)};
+            const SessionPlan plan = plan_for(readers[r].reader->capabilities(), kKinds[r].protocol,
+                                              iso7816::Convention::direct);
             for (int i = 0; i < kSessions; ++i) {
                 auto failure = run_card_session(readers[r].slot(), plan);
                 if (!failure.empty()) return "session " + std::to_string(i) + ": " + failure;

@@ -29,7 +29,7 @@ std::optional<OpenedReader> try_open_reader(usb::UsbContext& context,
                                             const emulator::UsbTestbed& testbed,
                                             emulator::DeviceId id, std::uint8_t interface_number,
                                             const reader::ReaderOptions& options,
-                                            std::string& failure) {
+                                            std::string& failure, usb::TraceSink trace) {
     OpenedReader opened;
     auto port = context.open(testbed.pcscd_device_name(id, interface_number));
     if (!port) {
@@ -37,6 +37,9 @@ std::optional<OpenedReader> try_open_reader(usb::UsbContext& context,
         return std::nullopt;
     }
     opened.port = std::move(port).value();
+    if (trace) {
+        opened.port = std::make_unique<usb::TracingUsbPort>(std::move(opened.port), std::move(trace));
+    }
     auto reader = reader::CcidReader::open(*opened.port, options);
     if (!reader) {
         failure = "reader open: " + reader.error().message();

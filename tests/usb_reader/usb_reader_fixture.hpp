@@ -20,6 +20,7 @@
 #include "tests/emulator/model/ccid_device.hpp"
 #include "tests/emulator/model/reader_config.hpp"
 #include "transport/reader/ccid_reader.hpp"
+#include "transport/usb/trace_port.hpp"
 #include "usb_testbed.hpp"
 
 namespace tessera::usbreader {
@@ -46,7 +47,7 @@ decltype(auto) with_device(emulator::UsbTestbed& testbed, emulator::DeviceId id,
 
 /// A reader opened through libusb. The reader is destroyed before its port (member order).
 struct OpenedReader {
-    std::unique_ptr<usb::UsbDevice> port;
+    std::unique_ptr<usb::UsbPort> port;  // the UsbDevice, or a TracingUsbPort around it
     std::unique_ptr<reader::CcidReader> reader;
 
     reader::Slot& slot(std::size_t index = 0) { return *reader->slot(index); }
@@ -54,12 +55,13 @@ struct OpenedReader {
 
 /// Opens the device by pcscd_device_name(id, interface_number) and a CcidReader over it.
 /// On failure returns nullopt and says why in `failure` ("usb open: ...", "reader open:
-/// ..."); never throws or aborts the test, so that a corpus run can go on.
+/// ..."); never throws or aborts the test, so that a corpus run can go on. With a
+/// `trace` sink every transfer is logged through usb::TracingUsbPort.
 std::optional<OpenedReader> try_open_reader(usb::UsbContext& context,
                                             const emulator::UsbTestbed& testbed,
                                             emulator::DeviceId id, std::uint8_t interface_number,
                                             const reader::ReaderOptions& options,
-                                            std::string& failure);
+                                            std::string& failure, usb::TraceSink trace = {});
 
 /// The same, failing the test case (REQUIRE) when it does not open.
 OpenedReader open_reader(usb::UsbContext& context, const emulator::UsbTestbed& testbed,

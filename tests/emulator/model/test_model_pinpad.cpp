@@ -220,15 +220,20 @@ TEST_CASE("an empty queue types the default PIN; queued entries come first, in o
     CHECK(bench.pad().apdus().size() == 2);
 }
 
-TEST_CASE("the card's own answer comes back: the simulated application has no VERIFY") {
+TEST_CASE("the card's own answer comes back: the card checks the PIN the pad typed") {
     Bench bench(pinpad_config());
     auto structure = verification(0x82, 0x08, 0x00, 0x0408, filled(8, 0xFF));
     structure.abPINApdu = {0x00, 0x20, 0x00, 0x81, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-    const auto response = bench.verify(structure);
-    REQUIRE(response.processed());
+    const auto right = bench.verify(structure);
+    REQUIRE(right.processed());
     CHECK(bench.pad().last_apdu() ==
           Bytes{0x00, 0x20, 0x00, 0x81, 0x08, 0x31, 0x32, 0x33, 0x34, 0xFF, 0xFF, 0xFF, 0xFF});
-    CHECK(status_word(response.abData) == 0x6D00);
+    CHECK(status_word(right.abData) == 0x9000);  // the card's PIN is 1234 (card_pin.hpp)
+
+    bench.pad().type(PinEntry{"5555"});
+    const auto wrong = bench.verify(structure);
+    REQUIRE(wrong.processed());
+    CHECK(status_word(wrong.abData) == 0x63C2);  // one try used, two left
 }
 
 // --- entry rules: wPINMaxExtraDigit, bEntryValidationCondition, cancel, timeout ------------
