@@ -1,5 +1,7 @@
 #include "usb_reader_fixture.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -53,7 +55,13 @@ OpenedReader open_reader(usb::UsbContext& context, const emulator::UsbTestbed& t
                          emulator::DeviceId id, const reader::ReaderOptions& options,
                          std::uint8_t interface_number) {
     std::string failure;
-    auto opened = try_open_reader(context, testbed, id, interface_number, options, failure);
+    usb::TraceSink trace;
+    if (std::getenv("TESSERA_USB_TRACE") != nullptr) {
+        trace = [](std::string_view line) {
+            std::fprintf(stderr, "  %.*s\n", static_cast<int>(line.size()), line.data());
+        };
+    }
+    auto opened = try_open_reader(context, testbed, id, interface_number, options, failure, trace);
     REQUIRE_MESSAGE(opened.has_value(), failure);
     return std::move(*opened);
 }

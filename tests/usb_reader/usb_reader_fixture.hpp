@@ -63,7 +63,8 @@ std::optional<OpenedReader> try_open_reader(usb::UsbContext& context,
                                             const reader::ReaderOptions& options,
                                             std::string& failure, usb::TraceSink trace = {});
 
-/// The same, failing the test case (REQUIRE) when it does not open.
+/// The same, failing the test case (REQUIRE) when it does not open. With the environment
+/// variable TESSERA_USB_TRACE set, every transfer is logged to stderr.
 OpenedReader open_reader(usb::UsbContext& context, const emulator::UsbTestbed& testbed,
                          emulator::DeviceId id,
                          const reader::ReaderOptions& options = fast_options(),
