@@ -231,6 +231,10 @@ def main():
     parser.add_argument("--apdus", type=int, default=1000)
     parser.add_argument("--latency-rounds", type=int, default=10)
     args = parser.parse_args()
+    # The sandbox runs the emulator from its own work directory: absolute paths only.
+    args.tessera_drivers = os.path.abspath(args.tessera_drivers)
+    args.libccid_drivers = os.path.abspath(args.libccid_drivers)
+    args.emulator = os.path.abspath(args.emulator)
     try:
         sandbox.enter_namespace([sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
     except sandbox.Skip as skip:
