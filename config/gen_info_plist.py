@@ -103,7 +103,7 @@ def info_plist(readers, executable, version, identifier, log_level, driver_optio
         '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
         '<plist version="1.0">',
         "<!-- Generated from config/readers.conf by config/gen_info_plist.py: change those.",
-        "     The command tessera add-reader appends a reader to the three lists below",
+        "     The command tessera bundle add-reader appends a reader to the three lists below",
         "     of an installed copy. -->",
         "<dict>",
         *key_string("CFBundleDevelopmentRegion", "English"),
