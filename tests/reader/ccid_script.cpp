@@ -109,6 +109,10 @@ Bytes set_parameters(std::uint8_t seq, const transport::ProtocolData& data, std:
     return must(transport::encode_set_parameters(test_limits(slot), {slot, seq}, data));
 }
 
+Bytes get_parameters(std::uint8_t seq, std::uint8_t slot) {
+    return must(transport::encode_get_parameters(test_limits(slot), {slot, seq}));
+}
+
 Bytes abort_message(std::uint8_t seq, std::uint8_t slot) {
     return must(transport::encode_abort(test_limits(slot), {slot, seq}));
 }

@@ -35,6 +35,7 @@ Bytes power_off(std::uint8_t seq, std::uint8_t slot = 0);
 Bytes xfr_block(std::uint8_t seq, Bytes data, std::uint16_t level = 0, std::uint8_t slot = 0,
                 std::uint32_t max_length = 271);
 Bytes set_parameters(std::uint8_t seq, const transport::ProtocolData& data, std::uint8_t slot = 0);
+Bytes get_parameters(std::uint8_t seq, std::uint8_t slot = 0);
 Bytes abort_message(std::uint8_t seq, std::uint8_t slot = 0);
 
 Bytes hex(const char* text);

@@ -49,6 +49,11 @@ std::vector<std::string> ScriptPort::mismatches() const {
     return mismatches_;
 }
 
+std::vector<std::size_t> ScriptPort::control_lengths() const {
+    std::lock_guard lock(mutex_);
+    return control_lengths_;
+}
+
 std::vector<Bytes> ScriptPort::writes() const {
     std::lock_guard lock(mutex_);
     return writes_;
@@ -99,6 +104,13 @@ Result<std::size_t> ScriptPort::control(const usb::ControlSetup& setup, std::spa
     ScriptStep step;
     const std::string what = "control " + std::to_string(setup.bmRequestType) + "/" +
                              std::to_string(setup.bRequest) + " wValue " + std::to_string(setup.wValue);
+    control_lengths_.push_back(data.size());
+    // GET_CLOCK_FREQUENCIES / GET_DATA_RATES (CCID 5.3.2, 5.3.3) that the script does not
+    // expect: refused (stall), like a reader without lists, so scripts need not list them.
+    const bool rate_request = setup.bmRequestType == 0xA1 && (setup.bRequest == 0x02 || setup.bRequest == 0x03);
+    if (rate_request && (script_.empty() || script_.front().kind != ScriptStep::Kind::control)) {
+        return UsbError::pipe;
+    }
     if (!next(ScriptStep::Kind::control, step, what)) return UsbError::io;
     if (step.setup.bmRequestType != setup.bmRequestType || step.setup.bRequest != setup.bRequest ||
         step.setup.wValue != setup.wValue || step.setup.wIndex != setup.wIndex) {

@@ -47,6 +47,9 @@ public:
     bool listening() const;
     /// Bytes of every bulk-OUT write, in order.
     std::vector<Bytes> writes() const;
+    /// wLength (the data span's size) of every control transfer, in order. Unscripted
+    /// GET_CLOCK_FREQUENCIES / GET_DATA_RATES are answered with a stall (UsbError::pipe).
+    std::vector<std::size_t> control_lengths() const;
 
     const usb::UsbPortInfo& info() const override { return info_; }
     std::error_code bulk_write(std::span<const std::uint8_t> data, usb::Milliseconds timeout) override;
@@ -66,6 +69,7 @@ private:
     std::deque<ScriptStep> script_;
     std::vector<std::string> mismatches_;
     std::vector<Bytes> writes_;
+    std::vector<std::size_t> control_lengths_;
     usb::InterruptHandler handler_;
 };
 

@@ -251,3 +251,23 @@ TEST_CASE("host PPS: one XfrBlock at TPDU level, PPSS PPS0 then the rest at char
     CHECK(is_card_pps_refusal(outcome.error()));
     CHECK_FALSE(is_card_pps_refusal(make_error_code(usb::UsbError::no_device)));
 }
+
+TEST_CASE("T=0 at character level: characters beyond one message go in pieces, wLevelParameter 0 but the last (CCID 6.1.4)") {
+    // A reader with 138-byte messages (Winbond): at most 128 characters per XfrBlock.
+    t0::Engine engine;
+    XfrScript script(128);
+    const Bytes data = pattern(255, 3);
+    script.add({hex("00 D6 00 00 FF"), 1, hex("D6")});
+    script.add({Bytes(data.begin(), data.begin() + 128), 0, {}});
+    script.add({Bytes(data.begin() + 128, data.end()), 1, hex("90")});
+    script.add({{}, 1, hex("00")});
+    auto answer = transmit_t0_characters(script, engine, concat(hex("00 D6 00 00 FF"), data), 100ms, kMaxResponseApdu);
+    REQUIRE(answer.has_value());
+    CHECK(*answer == hex("90 00"));
+    check_done(script);
+    // A failed piece ends the exchange with its error.
+    script.add({hex("00 D6 00 00 FF"), 1, hex("D6")});
+    script.add({Bytes(data.begin(), data.begin() + 128), 0, {}, {}, make_error_code(transport::CcidError::hw_error)});
+    CHECK_FALSE(transmit_t0_characters(script, engine, concat(hex("00 D6 00 00 FF"), data), 100ms, kMaxResponseApdu));
+    check_done(script);
+}

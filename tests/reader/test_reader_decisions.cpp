@@ -203,3 +203,14 @@ TEST_CASE("lower-layer errors map once onto ReaderError") {
     CHECK_FALSE(to_reader_error(std::error_code()));
     CHECK(to_reader_error(std::make_error_code(std::errc::io_error)) == ReaderError::reader_failed);
 }
+
+TEST_CASE("t1_inf_bound: a whole T=1 block fits one CCID message (CCID 6.1.4, ISO 7816-3 11.4.2)") {
+    using t1::EdcType;
+    CHECK(t1_inf_bound({0, 263}, EdcType::crc) == 248);  // SCR331-DI
+    CHECK(t1_inf_bound({0, 263}, EdcType::lrc) == 249);
+    CHECK(t1_inf_bound({0, 64}, EdcType::crc) == 49);  // Elatec TWN4, Identiv FIDO2: 64 - 10 - 3 - 2
+    CHECK(t1_inf_bound({0, 64}, EdcType::lrc) == 50);
+    CHECK(t1_inf_bound({0, 271}, EdcType::lrc) == 254);  // never beyond a valid IFS
+    CHECK(t1_inf_bound({0, 65544}, EdcType::crc) == 254);
+    CHECK(t1_inf_bound({0, 12}, EdcType::lrc) == 1);  // never 0
+}

@@ -9,7 +9,10 @@
 #include <thread>
 
 #include "transport/ccid_interrupt.hpp"
+#include "transport/reader/card_parameters.hpp"
 #include "transport/reader/ccid_reader.hpp"
+#include "transport/reader/protocol_setup.hpp"
+#include "transport/usb/usb_error.hpp"
 #include "tests/reader/ccid_script.hpp"
 #include "tests/reader/script_port.hpp"
 
@@ -364,4 +367,107 @@ TEST_CASE("verify_pin: PC_to_RDR_Secure with the PIN verification structure (CCI
     CHECK(*size == 2);
     CHECK(reader->slot(0)->modify_pin({}, response).error() == ReaderError::not_supported);  // bPINSupport bit 1 clear
     check_script_done(port);
+}
+
+TEST_CASE("SetParameters refusing bmFindexDindex (bError 0x0A) after an accepted PPS: cold reset, next candidate (CCID 6.2.6)") {
+    ScriptPort port(test_port_info(false));
+    auto descriptor = test_descriptor(transport::kFeatureTpduLevel);
+    descriptor.bVoltageSupport = 0x01;
+    const transport::ProtocolDataT0 fast{0x13, 0x00, 0x00, 0x0A, 0x00};
+    const transport::ProtocolDataT0 slower{0x12, 0x00, 0x00, 0x0A, 0x00};
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
+              expect_write(power_on(1, PowerSelect::volts_5_0)), answer_read(data_block(1, hex("3B 10 13"))),
+              expect_write(xfr_block(2, hex("FF 10 13 FC"))), answer_read(data_block(2, hex("FF 10 13 FC"))),
+              expect_write(set_parameters(3, fast)),
+              answer_read(failed_answer(MessageType::RDR_to_PC_Parameters, 3, 0x0A)),
+              expect_write(power_off(4)), answer_read(slot_status(4, IccStatus::present_inactive)),
+              expect_write(power_on(5, PowerSelect::volts_5_0)), answer_read(data_block(5, hex("3B 10 13"))),
+              expect_write(xfr_block(6, hex("FF 10 12 FD"))), answer_read(data_block(6, hex("FF 10 12 FD"))),
+              expect_write(set_parameters(7, slower)), answer_read(parameters_answer(7, slower))});
+    auto reader = open_reader(port, descriptor);
+    auto atr = reader->slot(0)->power_on();
+    REQUIRE(atr.has_value());
+    const auto link = reader->slot(0)->link();
+    REQUIRE(link.has_value());
+    CHECK(link->fi_di == iso7816::FiDi{1, 2});
+    CHECK(link->fallbacks == 1);
+    check_script_done(port);
+}
+
+TEST_CASE("SetParameters refused at Fd/Dd: the parameters in force (GetParameters) are kept, no failure") {
+    ScriptPort port(test_port_info(false));
+    const transport::ProtocolDataT0 in_force{0x11, 0x00, 0x00, 0x0A, 0x00};
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
+              expect_write(power_on(1, PowerSelect::automatic)), answer_read(data_block(1, hex("3B 00"))),
+              expect_write(set_parameters(2, transport::ProtocolDataT0{})),
+              answer_read(failed_answer(MessageType::RDR_to_PC_Parameters, 2, 0x0A)),
+              expect_write(get_parameters(3)), answer_read(parameters_answer(3, in_force))});
+    auto reader = open_reader(port, test_descriptor(transport::kFeatureTpduLevel | transport::kFeatureAutoVoltage));
+    auto atr = reader->slot(0)->power_on();
+    REQUIRE(atr.has_value());
+    const auto link = reader->slot(0)->link();
+    REQUIRE(link.has_value());
+    CHECK(link->protocol == 0);
+    CHECK(link->fi_di == iso7816::kDefaultFiDi);
+    check_script_done(port);
+}
+
+TEST_CASE("T=1 at TPDU level: IFSD and the host's INF fit one CCID message (CCID 6.1.4, ISO 7816-3 11.4.2)") {
+    // SCR331-DI: dwMaxCCIDMessageLength 263, dwMaxIFSD 252; the card: IFSC 254, CRC.
+    const Bytes atr_bytes = hex("3B 80 81 71 FE 45 01 CA");
+    auto card = read_card_parameters(atr_bytes);
+    REQUIRE(card.has_value());
+    CHECK(card->crc);
+    iso7816::LinkChoice fd_dd;
+    fd_dd.protocol = 1;
+    ScriptPort port(test_port_info(false));
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
+              expect_write(power_on(1, PowerSelect::automatic)), answer_read(data_block(1, atr_bytes)),
+              expect_write(set_parameters(2, protocol_data_for(*card, fd_dd))),
+              answer_read(parameters_answer(2, protocol_data_for(*card, fd_dd)))});
+    auto descriptor = test_descriptor(transport::kFeatureTpduLevel | transport::kFeatureAutoVoltage);
+    descriptor.dwMaxCCIDMessageLength = 263;
+    descriptor.dwMaxIFSD = 252;
+    auto reader = open_reader(port, descriptor);
+    REQUIRE(reader->slot(0)->power_on().has_value());
+    const auto link = reader->slot(0)->link();
+    REQUIRE(link.has_value());
+    CHECK(link->protocol == 1);
+    CHECK(link->ifsd == 248);  // 263 - 10 - 3 - 2
+    CHECK(link->ifsc == 248);  // min(IFSC 254, 248)
+    check_script_done(port);
+}
+
+TEST_CASE("open: GET_CLOCK_FREQUENCIES / GET_DATA_RATES are asked even when the descriptor counts 0") {
+    auto dwords = [](std::initializer_list<std::uint32_t> values) {
+        Bytes bytes;
+        for (const auto v : values) {
+            for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+        }
+        return bytes;
+    };
+    ScriptPort port(test_port_info(false));
+    port.add({expect_control({0xA1, 0x02, 0, 0}, dwords({4000, 6000})),
+              expect_control({0xA1, 0x03, 0, 0}, dwords({10752, 21505})),
+              expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::absent))});
+    auto descriptor = test_descriptor(transport::kFeatureTpduLevel);
+    descriptor.dwMaximumClock = 8000;
+    auto reader = open_reader(port, descriptor);
+    check_script_done(port);
+    const auto lengths = port.control_lengths();
+    REQUIRE(lengths.size() == 2);
+    CHECK(lengths[0] == 1024);
+    CHECK(lengths[1] == 1024);
+    CHECK(reader->capabilities().clocks_khz == std::vector<std::uint32_t>{4000, 6000});
+    CHECK(reader->capabilities().data_rates_bps == std::vector<std::uint32_t>{10752, 21505});
+
+    // Refused (stall) or empty: the descriptor's range stands.
+    ScriptPort refused(test_port_info(false));
+    refused.add({expect_control({0xA1, 0x02, 0, 0}, {}, make_error_code(usb::UsbError::pipe)),
+                 expect_control({0xA1, 0x03, 0, 0}, {}),
+                 expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::absent))});
+    auto plain = open_reader(refused, descriptor);
+    check_script_done(refused);
+    CHECK(plain->capabilities().clocks_khz == std::vector<std::uint32_t>{4000, 8000});
+    CHECK(plain->capabilities().data_rates_bps.empty());
 }

@@ -9,13 +9,18 @@ namespace tessera::reader {
 
 namespace {
 
-// GET_CLOCK_FREQUENCIES / GET_DATA_RATES (CCID 5.3.2, 5.3.3); nullopt when not announced
-// or refused.
+// GET_CLOCK_FREQUENCIES / GET_DATA_RATES (CCID 5.3.2, 5.3.3); nullopt when refused or
+// answered with nothing (the descriptor's range then stands, CCID 5.1). A count of 0 in
+// the descriptor does not stop the request: real readers answer it with their list (as
+// libccid asks anyway), so it is sent with room for kMaxRateListEntries dwords and a
+// non-empty answer is kept (parse_rate_list with declared 0 keeps every whole dword).
 Result<std::optional<transport::RateList>> read_rate_list(usb::UsbPort& port,
-                                                          const transport::ClassRequest& request,
+                                                          transport::ClassRequest request,
                                                           std::uint8_t declared,
                                                           std::chrono::milliseconds timeout) {
-    if (declared == 0 || request.wLength == 0) return std::optional<transport::RateList>{};
+    if (declared == 0 || request.wLength == 0) {
+        request.wLength = static_cast<std::uint16_t>(4 * transport::kMaxRateListEntries);  // 1024 bytes
+    }
     Bytes buffer(request.wLength);
     const usb::ControlSetup setup{request.bmRequestType, request.bRequest, request.wValue, request.wIndex};
     auto received = port.control(setup, buffer, timeout);
@@ -24,6 +29,7 @@ Result<std::optional<transport::RateList>> read_rate_list(usb::UsbPort& port,
         return std::optional<transport::RateList>{};
     }
     const std::size_t size = std::min(*received, buffer.size());
+    if (declared == 0 && size < 4) return std::optional<transport::RateList>{};  // no whole dword
     return std::optional<transport::RateList>{
         transport::parse_rate_list(ByteView(buffer.data(), size), declared)};
 }

@@ -20,6 +20,26 @@ Result<Bytes> finish(Step& step, std::size_t max_response) {
 
 bool running(const Step& step) { return std::holds_alternative<Transmit>(step); }
 
+// One step's characters in XfrBlocks of at most max_data_length() bytes (the reader's
+// dwMaxCCIDMessageLength - 10, CCID 6.1.4): every piece but the last with wLevelParameter
+// 0 (the reader sends them and expects nothing), the last with the step's `wanted`.
+// Characters a reader returns early are kept ahead of the last answer's.
+Result<transport::Response> send_characters(XfrChannel& channel, ByteView bytes, std::uint16_t wanted,
+                                            std::chrono::milliseconds timeout) {
+    const std::size_t piece = std::max<std::size_t>(channel.max_data_length(), 1);
+    Bytes early;
+    std::size_t offset = 0;
+    while (bytes.size() - offset > piece) {
+        auto sent = channel.xfr_block(bytes.subspan(offset, piece), 0, timeout);
+        if (!sent) return sent.error();
+        early.insert(early.end(), sent->abData.begin(), sent->abData.end());
+        offset += piece;
+    }
+    auto answer = channel.xfr_block(bytes.subspan(offset), wanted, timeout);
+    if (answer && !early.empty()) answer->abData.insert(answer->abData.begin(), early.begin(), early.end());
+    return answer;
+}
+
 }  // namespace
 
 Result<Bytes> transmit_t0_characters(XfrChannel& channel, t0::Engine& engine, ByteView apdu,
@@ -27,8 +47,11 @@ Result<Bytes> transmit_t0_characters(XfrChannel& channel, t0::Engine& engine, By
     Step step = engine.start(apdu);
     while (running(step)) {  // bounded by the engine (NULL bytes, data counts)
         const auto& transmit = std::get<Transmit>(step);
-        const auto wanted = static_cast<std::uint16_t>(std::min<std::size_t>(transmit.receive_length, 0xFFFF));
-        auto answer = channel.xfr_block(transmit.bytes, wanted, usb_timeout(transmit.timeout, overhead));
+        // The reader returns at most one message's worth (CCID 6.1.4): ask for no more; the
+        // engine takes partial receptions and asks for the rest in its next step.
+        const std::size_t most = std::min<std::size_t>(std::max<std::size_t>(channel.max_data_length(), 1), 0xFFFF);
+        const auto wanted = static_cast<std::uint16_t>(std::min(transmit.receive_length, most));
+        auto answer = send_characters(channel, transmit.bytes, wanted, usb_timeout(transmit.timeout, overhead));
         if (answer) {
             step = engine.on_received(answer->abData);
         } else if (answer.error() == transport::CcidError::icc_mute) {

@@ -3,7 +3,9 @@
 // receive before it answers; the host runs T=0 and T=1 byte by byte.
 //
 // T=0: each Transmit of the t0::Engine is one XfrBlock whose wLevelParameter is the
-// step's receive_length (a procedure byte, the data, SW2).
+// step's receive_length (a procedure byte, the data, SW2); characters longer than one
+// message (dwMaxCCIDMessageLength - 10, e.g. a 5-byte header + 255 data bytes on a reader
+// with 138-byte messages) go in several XfrBlocks, wLevelParameter 0 for all but the last.
 // T=1: a block is read in two messages: the block with wLevelParameter 3 (the card's
 // prologue NAD PCB LEN), then an empty XfrBlock for LEN + EDC bytes (t1/block.hpp
 // block_length). PPS at this level: host_pps.hpp.

@@ -89,4 +89,11 @@ transport::ProtocolData protocol_data_for(const CardParameters& card,
     return t0;
 }
 
+std::uint8_t t1_inf_bound(const transport::MessageLimits& limits, t1::EdcType edc) {
+    const std::size_t overhead = t1::kPrologueSize + (edc == t1::EdcType::crc ? 2 : 1);
+    const std::size_t data = limits.max_data_length();
+    const std::size_t inf = data > overhead ? data - overhead : 1;
+    return static_cast<std::uint8_t>(std::clamp<std::size_t>(inf, 1, t1::kMaxInfSize));
+}
+
 }  // namespace tessera::reader

@@ -30,6 +30,7 @@
 
 #include "iso7816/rate_choice.hpp"
 #include "iso7816/result.hpp"
+#include "t1/block.hpp"
 #include "transport/ccid_message.hpp"
 #include "transport/class_descriptor.hpp"
 #include "transport/reader/card_parameters.hpp"
@@ -71,5 +72,12 @@ bool needs_set_parameters(const SetupPolicy& policy, const iso7816::LinkChoice& 
 /// abProtocolDataStructure for `link` (CCID 6.1.7): T=0 or T=1 structure with Fi/Di, the
 /// card's convention, extra guard time, WI or BWI/CWI, EDC and IFSC from the ATR.
 transport::ProtocolData protocol_data_for(const CardParameters& card, const iso7816::LinkChoice& link);
+
+/// The largest T=1 INF that fits one CCID message at TPDU / character level (CCID 6.1.4:
+/// a whole block per XfrBlock / DataBlock): dwMaxCCIDMessageLength - 10 (header) - 3
+/// (prologue) - EDC size (1 LRC, 2 CRC), within 1..254. IFSD and the INF of the host's
+/// I-blocks (min(IFSC, bound), ISO 7816-3 11.4.2) are capped by it; e.g. 263-byte
+/// messages: 248 with CRC, 249 with LRC; 64-byte messages: 49 / 50.
+std::uint8_t t1_inf_bound(const transport::MessageLimits& limits, t1::EdcType edc);
 
 }  // namespace tessera::reader

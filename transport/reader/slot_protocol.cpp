@@ -94,6 +94,10 @@ std::chrono::milliseconds pps_timeout(const transport::ReaderCapabilities& caps,
                        overhead);
 }
 
+// bmFindexDindex in PC_to_RDR_SetParameters: the first byte of abProtocolDataStructure,
+// after the 10-byte header (CCID 6.1.7); a reader refusing it answers bError 0x0A (6.2.6).
+constexpr std::uint8_t kFindexDindexOffset = 10;
+
 }  // namespace
 
 Result<ActiveLink> Slot::try_candidates(const iso7816::RatePlan& plan, const SetupPolicy& policy) {
@@ -135,8 +139,21 @@ Result<ActiveLink> Slot::try_candidates(const iso7816::RatePlan& plan, const Set
             if (answer->failed()) {
                 last = answer->slot_error();
                 const bool refused_by_card = policy.reader_runs_pps && !pps_sent;
-                if (refused_by_card && i + 1 < candidates.size()) continue;
-                if (last != transport::CcidError::command_not_supported) return last;
+                // The reader refuses the rates the card accepted (bError = the offset of
+                // bmFindexDindex, CCID 6.2.6): as for a refused PPS, cold reset and the
+                // next candidate (ISO 7816-3 9.3), down to Fd/Dd.
+                const bool rates_refused =
+                    pps_sent && transport::bad_parameter_offset(answer->bError) == kFindexDindexOffset;
+                if ((refused_by_card || rates_refused) && i + 1 < candidates.size()) continue;
+                if (link.fi_di == iso7816::kDefaultFiDi) {
+                    // Refused at Fd/Dd: the reader keeps what it has; carry on with the
+                    // parameters in force (6.1.5) rather than fail.
+                    if (const auto in_force = link_in_force(static_cast<std::uint16_t>(1u << link.protocol))) {
+                        link = *in_force;
+                    }
+                } else if (last != transport::CcidError::command_not_supported) {
+                    return last;
+                }
             }
         }
         if (policy.may_set_clock && link.clock_khz != context_.caps.default_clock_khz) {
@@ -180,17 +197,27 @@ ActiveLink Slot::prepare_engines(const LinkChoice& link, const SetupPolicy& poli
         config.wi = atr.wi;
         t0_engine_.emplace(config);
     }
+    const bool host_runs_t1 = link.protocol == 1 && (level == transport::ExchangeLevel::character ||
+                                                     level == transport::ExchangeLevel::tpdu);
+    const t1::EdcType edc = atr.crc ? t1::EdcType::crc : t1::EdcType::lrc;
     if (link.protocol == 1) {
         active.ifsc = atr.ifsc;
         active.ifsd = static_cast<std::uint8_t>(std::clamp<std::uint32_t>(context_.caps.max_ifsd, 1, 254));
+        if (host_runs_t1) {
+            const std::uint8_t bound = t1_inf_bound(context_.limits, edc);
+            active.ifsd = std::min(active.ifsd, bound);
+            // The card's IFSC (ISO 7816-3 11.4.2: 1..254, else the default 32) bounds the
+            // host's I-blocks; so does the reader's message.
+            const std::uint8_t ifsc = atr.ifsc >= 1 && atr.ifsc <= 254 ? atr.ifsc : t1::kDefaultIfs;
+            active.ifsc = std::min(ifsc, bound);
+        }
     }
-    if (link.protocol == 1 && (level == transport::ExchangeLevel::character ||
-                               level == transport::ExchangeLevel::tpdu)) {
+    if (host_runs_t1) {
         t1::Config config;
-        config.ifsc = atr.ifsc;
+        config.ifsc = active.ifsc;
         config.ifsd = active.ifsd;
         config.request_ifsd = policy.host_requests_ifsd;  // 11.4.2: S(IFS) first after reset
-        config.edc = atr.crc ? t1::EdcType::crc : t1::EdcType::lrc;
+        config.edc = edc;
         config.bwi = atr.bwi;
         config.cwi = atr.cwi;
         config.extra_guard_time = atr.n;

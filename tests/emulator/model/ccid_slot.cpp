@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "iso7816/pps.hpp"
 #include "t1/block.hpp"
 #include "tests/emulator/model/automatic_negotiation.hpp"
 #include "tests/emulator/model/secure_command.hpp"
@@ -195,8 +196,10 @@ SlotAnswer CcidSlot::power_on(ByteView message) {
     return out;
 }
 
-// The reader's own work after every reset: default or ATR-derived parameters, automatic
-// PPS (dwFeatures 0x40) and IFSD (0x400).
+// The reader's own work after every reset: default or ATR-derived parameters and automatic
+// PPS (dwFeatures 0x40). The automatic IFSD exchange (0x400) is not done here: CCID 5.1 has
+// it as the first exchange of T=1, and an S(IFS) right after the ATR would close the card's
+// PPS window (ISO 7816-3 9.1) before a host PPS; xfr_block() does it when due.
 void CcidSlot::after_reset() {
     exchange_.reset();
     clock_stopped_ = false;
@@ -218,7 +221,6 @@ void CcidSlot::after_reset() {
         }
     }
     parameters_after_reset_ = parameters_;
-    exchange_ifsd_if_due();
 }
 
 void CcidSlot::exchange_ifsd_if_due() {
@@ -229,7 +231,13 @@ void CcidSlot::exchange_ifsd_if_due() {
         transport::protocol_num(parameters_) != 1 || !link_matches()) {
         return;
     }
-    const std::uint32_t max_ifsd = descriptor.dwMaxIFSD == 0 ? 32 : std::min<std::uint32_t>(descriptor.dwMaxIFSD, 254);
+    // The reader asks for what it can carry: a whole block (prologue, INF, CRC at most)
+    // must fit one message's abData (CCID 6.1.4), whatever dwMaxIFSD says.
+    const std::uint32_t fits = descriptor.dwMaxCCIDMessageLength > 10 + 5
+                                   ? descriptor.dwMaxCCIDMessageLength - 10 - 5
+                                   : 1;
+    const std::uint32_t declared = descriptor.dwMaxIFSD == 0 ? 32 : descriptor.dwMaxIFSD;
+    const std::uint32_t max_ifsd = std::clamp<std::uint32_t>(std::min(declared, fits), 1, 254);
     ifsd_exchanged_ = exchange_ifsd(*card_, static_cast<std::uint8_t>(max_ifsd));
 }
 
@@ -262,9 +270,18 @@ SlotAnswer CcidSlot::xfr_block(ByteView message) {
     const auto level = transport::exchange_level(environment_->descriptor.dwFeatures);
     const bool reader_runs_protocol = level == transport::ExchangeLevel::short_apdu ||
                                       level == transport::ExchangeLevel::extended_apdu;
+    // A host PPS at TPDU level (ISO 7816-3 9: PPSS first, the card's PPS window open) is
+    // sent at the current rate; PPS is protocol-independent, so only Fi/Di must match.
+    const ByteView data = ab_data(message);
+    const bool host_pps = level == transport::ExchangeLevel::tpdu && !data.empty() &&
+                          data.front() == iso7816::kPpss && card_->pps_window_open();
     // Below APDU level the card hears only what is sent at its own protocol and rate.
-    if (!reader_runs_protocol && !link_matches()) {
+    if (!reader_runs_protocol && !link_matches() &&
+        !(host_pps && card_->link().fi_di == fi_di_of(parameters_))) {
         return failed(type, kErrorIccMute);
+    }
+    if (!host_pps) {
+        exchange_ifsd_if_due();  // CCID 5.1 0x400: the first exchange of T=1
     }
     XfrContext context;
     context.level = level;
@@ -328,7 +345,6 @@ SlotAnswer CcidSlot::set_parameters(ByteView message) {
         }
     }
     parameters_ = *verdict.parameters;
-    exchange_ifsd_if_due();
     SlotAnswer out = answer(type);
     out.response.abProtocolDataStructure = parameters_;
     return out;
@@ -410,6 +426,7 @@ SlotAnswer CcidSlot::send_pin_apdu(const Bytes& apdu, const std::array<std::uint
             if (!link_matches()) {
                 return failed(type, kErrorIccMute);
             }
+            exchange_ifsd_if_due();  // CCID 5.1 0x400: the first exchange of T=1
             if (transport::protocol_num(parameters_) == 1) {
                 if (apdu.size() > t1::kMaxInfSize) {
                     return failed(type, kErrorXfrOverrun);

@@ -106,6 +106,11 @@ bool reader_runs(iso7816::FiDi fi_di, const ReaderRateLimits& limits) {
     if (!fi || !di) {
         return false;
     }
+    // Every reader runs the default Fi/Di (ISO 7816-3 8.1: Fd=372, Dd=1) after reset, whatever
+    // its listed data rates say: SetParameters back to the default is always accepted.
+    if (fi_di.byte() == 0x11) {
+        return true;
+    }
     const auto clocks = usable_clocks(limits);
     if (clocks.empty()) {
         return true;  // the reader states no clock: nothing to judge against

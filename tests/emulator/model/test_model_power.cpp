@@ -274,3 +274,101 @@ TEST_CASE("automatic IFSD exchange (0x400): a T=1 card chains at the reader's IF
         }
     }
 }
+
+TEST_CASE("automatic IFSD exchange (0x400) waits for the first T=1 XfrBlock: a host PPS still reaches the card") {
+    // A reader with automatic parameters (0x02), PPS on SetParameters (0x80) and IFSD
+    // exchange (0x400) but no automatic negotiation (0x40): CCID 5.1 has the IFSD exchange
+    // as the first exchange of T=1, so the card's PPS window (ISO 7816-3 9.1) stays open.
+    sim::CardConfig t1_card;
+    t1_card.atr.protocols = {1};
+    t1_card.atr.ta1 = 0x13;
+    ReaderConfig config = with_card(Profile::tpdu, card_with(t1_card));
+    config.descriptor.dwFeatures |= transport::kFeatureAutoParameterConfiguration |
+                                    transport::kFeatureAutoPps | transport::kFeatureAutoIfsdExchange;
+    const auto device = make_device(config);
+    Host host(*device);
+    REQUIRE(host.power_on().processed());
+    REQUIRE(host.get_parameters().bProtocolNum == 1);
+    CHECK(device->card(0)->pps_window_open());
+
+    transport::ProtocolDataT1 t1;
+    t1.bmFindexDindex = 0x13;
+    REQUIRE(host.set_parameters(t1).processed());
+    CHECK(device->card(0)->link().fi_di == iso7816::FiDi::from_byte(0x13));
+    CHECK(device->card(0)->link().protocol == 1);
+
+    const Bytes read_200{0x00, 0xB0, 0x00, 0x00, 0xC8};
+    const Bytes block = t1::encode_block(t1::Block::i_block(0, 0, false, read_200), t1::EdcType::lrc);
+    const auto answer = host.xfr(block);
+    REQUIRE(answer.processed());
+    const auto parsed = t1::parse_block(answer.abData, t1::EdcType::lrc);
+    REQUIRE(parsed.has_value());
+    REQUIRE(parsed->kind == t1::BlockKind::i);
+    // S(IFS 254) went first on this XfrBlock: the 200 bytes + SW come in one block.
+    CHECK_FALSE(parsed->more);
+    CHECK(parsed->inf.size() == read_200[4] + 2u);
+}
+
+TEST_CASE("SetParameters always accepts the default Fi/Di 11, even off the listed data rates") {
+    ReaderConfig config = make_profile(Profile::tpdu);
+    config.clocks_khz = {4000};
+    config.data_rates_bps = {43010};  // 4 MHz, Fi 372, Di 4 only: not clock/372
+    config.descriptor.bNumClockSupported = 1;
+    config.descriptor.bNumDataRatesSupported = 1;
+    const auto device = make_device(config);
+    Host host(*device);
+    REQUIRE(host.power_on().processed());
+    transport::ProtocolDataT0 t0;
+    t0.bmFindexDindex = 0x11;
+    CHECK(host.set_parameters(t0).processed());
+    transport::ProtocolDataT1 t1;
+    t1.bmFindexDindex = 0x11;
+    CHECK(host.set_parameters(t1).processed());
+    t0.bmFindexDindex = 0x13;
+    CHECK(host.set_parameters(t0).processed());
+    t0.bmFindexDindex = 0x12;  // 21 505 bps: not listed
+    const auto response = host.set_parameters(t0);
+    CHECK(response.failed());
+    CHECK(transport::bad_parameter_offset(response.bError) == 10);
+}
+
+TEST_CASE("a host PPS at TPDU level reaches the card when Fi/Di match, whatever the protocol") {
+    // Reader set to T=1 at Fd/Dd while the dual-protocol card is still in T=0 after its ATR.
+    const auto device = make_device(Profile::tpdu);
+    Host host(*device);
+    REQUIRE(host.power_on().processed());
+    REQUIRE(device->card(0)->link().protocol == 0);
+    REQUIRE(host.set_parameters(transport::ProtocolDataT1{}).processed());
+    REQUIRE(device->card(0)->pps_window_open());
+
+    const Bytes pps{0xFF, 0x11, 0x13, static_cast<std::uint8_t>(0xFF ^ 0x11 ^ 0x13)};
+    const auto answer = host.xfr(pps);
+    REQUIRE(answer.processed());
+    CHECK(answer.abData == pps);
+    CHECK(device->card(0)->link().protocol == 1);
+    CHECK(device->card(0)->link().fi_di == iso7816::FiDi::from_byte(0x13));
+
+    transport::ProtocolDataT1 t1;
+    t1.bmFindexDindex = 0x13;
+    REQUIRE(host.set_parameters(t1).processed());
+    const Bytes select{0x00, 0xA4, 0x00, 0x00, 0x02, 0x01, 0x01};
+    const Bytes block = t1::encode_block(t1::Block::i_block(0, 0, false, select), t1::EdcType::lrc);
+    const auto reply = host.xfr(block);
+    REQUIRE(reply.processed());
+    const auto parsed = t1::parse_block(reply.abData, t1::EdcType::lrc);
+    REQUIRE(parsed.has_value());
+    CHECK(status_word(parsed->inf) == 0x9000);
+}
+
+TEST_CASE("a host PPS at TPDU level is still mute when Fi/Di differ from the card's") {
+    const auto device = make_device(Profile::tpdu);
+    Host host(*device);
+    REQUIRE(host.power_on().processed());
+    transport::ProtocolDataT0 t0;
+    t0.bmFindexDindex = 0x13;  // no 0x80: the card stays at Fd/Dd
+    REQUIRE(host.set_parameters(t0).processed());
+    const Bytes pps{0xFF, 0x10, 0x13, static_cast<std::uint8_t>(0xFF ^ 0x10 ^ 0x13)};
+    const auto answer = host.xfr(pps);
+    CHECK(answer.failed());
+    CHECK(answer.bError == kErrorIccMute);
+}
