@@ -61,7 +61,7 @@ enum class Completion {
 
 struct UsbAnswer {
     Completion status = Completion::done;
-    Bytes data;  // IN data for `done`; never longer than the length asked for
+    Bytes data;  // IN data for `done` (a bulk IN answer longer than asked for is an overflow)
 };
 
 class UsbDeviceModel {
