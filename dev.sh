@@ -40,7 +40,7 @@ case "${1:-}" in
         build_gcc
         meson test -C build/gcc --print-errorlogs || true
         CC=clang CXX=clang++ setup build/asan --werror -Db_sanitize=address,undefined \
-            -Db_lundef=false -Dfuzzing=true -Dfuzz_seconds="${FUZZ_SECONDS:-20}" \
+            -Db_lundef=false -Dfuzzing=true -Dfuzz_seconds="${FUZZ_SECONDS:-10}" \
             -Dcpp_args=-fno-sanitize-recover=all
         ninja -C build/asan
         meson test -C build/asan --print-errorlogs || true
