@@ -60,11 +60,16 @@ def emulator_counter(box, name):
     raise RuntimeError("the emulator printed no STATS line")
 
 
-def event_time_ns(box, command):
-    """Sends an emulator command; returns the CLOCK_MONOTONIC ns its OK line reports."""
-    log = os.path.join(box.work, "emulator.log")
-    before = os.path.getsize(log)
+def send_command(box, command):
+    """Sends an emulator command; returns where its answer will start in the log."""
+    before = os.path.getsize(os.path.join(box.work, "emulator.log"))
     box.send(command)
+    return before
+
+
+def event_time_ns(box, command, before):
+    """The CLOCK_MONOTONIC ns of the event, from the emulator's OK line after `before`."""
+    log = os.path.join(box.work, "emulator.log")
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         with open(log, "r", errors="replace") as f:
@@ -141,8 +146,10 @@ def one_latency(box, reader, command, want):
     waiter.start()
     ready.wait(5)
     time.sleep(0.05)  # the waiter is inside SCardGetStatusChange by now
-    event_ns = event_time_ns(box, command)
+    # The answer is read once the waiter returned: nothing of the harness runs in between.
+    before = send_command(box, command)
     waiter.join(15)
+    event_ns = event_time_ns(box, command, before)
     if "ns" not in result:
         raise RuntimeError(f"{command}: {result.get('error', 'not seen')}")
     return (result["ns"] - event_ns) / 1e6

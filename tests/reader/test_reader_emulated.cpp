@@ -223,6 +223,58 @@ TEST_CASE("emulated: removal and insertion wake the slot's waiter; a removed car
     check_read(e.slot(), 16);
 }
 
+namespace {
+
+// Removes and reinserts slot 0's card, waiting for each change to reach the reader.
+void swap_card(Emulated& e) {
+    for (const bool insert : {false, true}) {
+        auto changed = std::async(std::launch::async, [&] { return e.reader->wait_for_slot_change(0, 10s); });
+        std::this_thread::sleep_for(30ms);
+        const std::error_code error = e.with_device([insert](CcidDevice& device) {
+            if (insert) return device.insert_card(0, dual_protocol_card());
+            device.remove_card(0);
+            return std::error_code();
+        });
+        REQUIRE_FALSE(error);
+        REQUIRE(changed.wait_for(5s) == std::future_status::ready);
+        REQUIRE(*changed.get() == WaitOutcome::changed);
+    }
+}
+
+std::size_t power_offs(Emulated& e) {
+    return e.with_device([](CcidDevice& device) {
+        return device.counters().received(transport::MessageType::PC_to_RDR_IccPowerOff);
+    });
+}
+
+}  // namespace
+
+TEST_CASE("emulated: power off after the powered card was swapped sends nothing; the new card powers on") {
+    Emulated e(make_profile(Profile::tpdu));
+    REQUIRE(e.slot().power_on().has_value());
+    swap_card(e);
+    const auto before = power_offs(e);
+    CHECK_FALSE(e.slot().power_off());
+    CHECK(power_offs(e) == before);
+    CHECK_FALSE(e.slot().atr().has_value());
+    CHECK(e.slot().transmit(read_binary(1)).error() == ReaderError::card_inactive);
+    REQUIRE(e.slot().power_on().has_value());
+    check_read(e.slot(), 16);
+    CHECK_FALSE(e.slot().power_off());  // no removal since this power on: the command goes
+    CHECK(power_offs(e) == before + 1);
+}
+
+TEST_CASE("emulated: a reader activating cards on insertion gets IccPowerOff after a swap") {
+    ReaderConfig config = make_profile(Profile::tpdu);
+    config.descriptor.dwFeatures |= transport::kFeatureAutoActivation;
+    Emulated e(std::move(config));
+    REQUIRE(e.slot().power_on().has_value());
+    swap_card(e);
+    const auto before = power_offs(e);
+    CHECK_FALSE(e.slot().power_off());
+    CHECK(power_offs(e) == before + 1);
+}
+
 TEST_CASE("emulated: an idle reader with a waiting poller makes no USB transfer") {
     Emulated e(make_profile(Profile::tpdu));
     REQUIRE(e.slot().power_on().has_value());

@@ -20,6 +20,41 @@ TEST_CASE("bulk write then read returns the same bytes, for every size class") {
     }
 }
 
+TEST_CASE("bulk_write_read: the answer comes back, the IN was pending before the OUT") {
+    OneDevice one;
+    const Bytes sent = pattern(271, 7);
+    Bytes received(512);
+    const auto outcome = one.port->bulk_write_read(sent, 1000ms, received, 1000ms);
+    REQUIRE_FALSE(outcome.write_error);
+    REQUIRE_FALSE(outcome.read_error);
+    received.resize(outcome.received);
+    CHECK(received == sent);
+    // The read was at the device before the message: asked once with nothing to send
+    // (pending), then again after the OUT and answered; one URB, never cancelled.
+    CHECK(one.plugged.watch->count(kBulkIn) == 2);
+    CHECK(one.with_model([](LoopbackModel& m) { return m.cancellations(kBulkIn); }) == 0);
+}
+
+TEST_CASE("bulk_write_read: a stalled OUT cancels the pending IN; a stalled IN is the read's error") {
+    OneDevice one;
+    one.with_model([](LoopbackModel& m) { m.stall(kBulkOut); });
+    Bytes buffer(64);
+    const auto stalled = one.port->bulk_write_read(pattern(3), 1000ms, buffer, 1000ms);
+    CHECK(stalled.write_error == UsbError::pipe);
+    CHECK_FALSE(stalled.read_error);
+    CHECK(one.with_model([](LoopbackModel& m) { return m.cancellations(kBulkIn); }) == 1);
+    REQUIRE_FALSE(one.port->clear_halt(usb::Endpoint::bulk_out));
+    const auto echoed = one.port->bulk_write_read(pattern(3), 1000ms, buffer, 1000ms);
+    REQUIRE_FALSE(echoed.write_error);
+    REQUIRE_FALSE(echoed.read_error);
+    CHECK(echoed.received == 3);
+
+    one.with_model([](LoopbackModel& m) { m.stall(kBulkIn); });
+    const auto in_stalled = one.port->bulk_write_read(pattern(3), 1000ms, buffer, 1000ms);
+    CHECK_FALSE(in_stalled.write_error);
+    CHECK(in_stalled.read_error == UsbError::pipe);
+}
+
 TEST_CASE("a read shorter than the message gets the message in parts") {
     OneDevice one;
     const Bytes sent = pattern(100);

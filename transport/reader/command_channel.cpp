@@ -48,16 +48,25 @@ struct CommandChannel::Machinery {
     ExchangeStep drive(Machine& machine, ExchangeStep step) {
         for (;;) {  // bounded by the exchange (stale messages, extensions, total wait)
             if (const auto* transfer = std::get_if<BulkTransfer>(&step)) {
-                if (!transfer->bytes.empty()) {
-                    if (const auto error = note(port.bulk_write(transfer->bytes, write_timeout))) {
+                receive_buffer.resize(std::max<std::size_t>(transfer->receive_length, 1));
+                const auto started = steady_clock::now();
+                Result<std::size_t> received = UsbError::other;
+                if (!transfer->bytes.empty()) {  // the message, its answer's IN already pending
+                    const auto pair = port.bulk_write_read(transfer->bytes, write_timeout,
+                                                           receive_buffer, transfer->timeout);
+                    if (const auto error = note(pair.write_error)) {
                         if (error == UsbError::pipe) clear_stall(usb::Endpoint::bulk_out);
                         machine.reset();
                         return ExchangeFailed{error, leaves_reader_busy(error)};
                     }
+                    if (pair.read_error) {
+                        received = pair.read_error;
+                    } else {
+                        received = pair.received;
+                    }
+                } else {  // a further answer to the same message (time extension, stale one)
+                    received = port.bulk_read(receive_buffer, transfer->timeout);
                 }
-                receive_buffer.resize(std::max<std::size_t>(transfer->receive_length, 1));
-                const auto started = steady_clock::now();
-                auto received = port.bulk_read(receive_buffer, transfer->timeout);
                 const auto waited = ceil<milliseconds>(steady_clock::now() - started);
                 if (received) {
                     step = machine.on_received(ByteView(receive_buffer.data(), *received), waited);

@@ -20,7 +20,11 @@
 //                    byte by byte), TPDU (T=0 TPDU mapping, T=1 blocks), short APDU,
 //                    extended APDU (CCID 6.1.4 chaining). The driver never sends GET
 //                    RESPONSE for T=0 61xx / 6Cxx: those go back to the caller.
-//   power_off(), reset() (warm reset: IccPowerOn again while powered, new ATR, new setup).
+//   power_off()      PC_to_RDR_IccPowerOff (6.1.2); no transfer when the card this slot
+//                    powered was taken out since: the reader deactivated it on removal and
+//                    a card inserted after is inactive (unless dwFeatures 0x04 activates
+//                    cards on insertion, then the command is sent).
+//   reset()          warm reset: IccPowerOn again while powered, new ATR, new setup.
 // Every error is a ReaderError (reader_error.hpp); last_cause() keeps the lower-layer code.
 //
 // Threads: every function may be called from any thread. Those that talk to the reader
@@ -103,7 +107,8 @@ public:
     /// first (ISO 7816-3 9.1). Errors: card_inactive, no_card, not_supported (no common
     /// protocol), protocol_error (every candidate refused), transport errors.
     Result<ActiveLink> select_protocol(std::uint16_t protocols);
-    /// PC_to_RDR_IccPowerOff (6.1.2). Forgets ATR and link.
+    /// PC_to_RDR_IccPowerOff (6.1.2), or none after a removal (see the file comment).
+    /// Forgets ATR and link.
     std::error_code power_off();
     /// Warm reset (ISO 7816-3 6.2.3) through IccPowerOn at the voltage in use, then the
     /// same protocol setup as power_on() with the last protocols asked for. A card not

@@ -135,6 +135,14 @@ Result<Bytes> Slot::power_on(PowerOnOptions options) {
 
 std::error_code Slot::power_off() {
     std::lock_guard command_lock(context_.command_mutex);
+    // A removal seen since power on: the reader ended that activation (CCID 6.2.6
+    // bmICCStatus 2, then 1 for a card inserted after), nothing is left to deactivate.
+    const auto presence = context_.board.get(index_);
+    if (powered_ && presence && presence->removals != removals_at_power_on_ &&
+        !context_.caps.features.automatic_activation) {
+        forget_card();
+        return {};
+    }
     if (const auto error = power_off_locked()) return fail(error);
     return {};
 }

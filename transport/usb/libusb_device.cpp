@@ -504,6 +504,42 @@ Result<std::size_t> UsbDevice::bulk_read(std::span<std::uint8_t> buffer, Millise
     return outcome.data.size();
 }
 
+WriteReadOutcome UsbDevice::bulk_write_read(std::span<const std::uint8_t> out,
+                                            Milliseconds write_timeout, std::span<std::uint8_t> in,
+                                            Milliseconds read_timeout) {
+    WriteReadOutcome outcome;
+    if (core_->context().on_event_thread()) {
+        outcome.write_error = UsbError::wrong_thread;
+        return outcome;
+    }
+    if (info().bulk_out == 0 || info().bulk_in == 0) {
+        outcome.write_error = UsbError::no_endpoint;
+        return outcome;
+    }
+    const Milliseconds in_timeout =
+        read_timeout.count() == 0 ? Milliseconds(0) : read_timeout + write_timeout;
+    auto read = submit_bulk_read(info().bulk_in, in.size(), in_timeout);
+    if (!read) {  // no message goes out whose answer could not be read
+        outcome.write_error = read.error();
+        return outcome;
+    }
+    auto write = submit_bulk_write(info().bulk_out, {out.begin(), out.end()}, write_timeout);
+    outcome.write_error = write ? write->wait().error : write.error();
+    if (outcome.write_error) {
+        read->cancel();
+        (void)read->wait();
+        return outcome;
+    }
+    auto received = read->wait();
+    if (received.error) {
+        outcome.read_error = received.error;
+        return outcome;
+    }
+    std::copy(received.data.begin(), received.data.end(), in.begin());
+    outcome.received = received.data.size();
+    return outcome;
+}
+
 Result<std::size_t> UsbDevice::control(const ControlSetup& setup, std::span<std::uint8_t> data,
                                        Milliseconds timeout) {
     if (core_->context().on_event_thread()) return UsbError::wrong_thread;

@@ -109,6 +109,11 @@ public:
     const UsbPortInfo& info() const override;
     std::error_code bulk_write(std::span<const std::uint8_t> data, Milliseconds timeout) override;
     Result<std::size_t> bulk_read(std::span<std::uint8_t> buffer, Milliseconds timeout) override;
+    /// Submits the bulk-IN transfer, then the bulk-OUT one, then waits: the answer can
+    /// complete in the same event round as the message. The IN's timeout is
+    /// read_timeout + write_timeout from its submission.
+    WriteReadOutcome bulk_write_read(std::span<const std::uint8_t> out, Milliseconds write_timeout,
+                                     std::span<std::uint8_t> in, Milliseconds read_timeout) override;
     Result<std::size_t> control(const ControlSetup& setup, std::span<std::uint8_t> data,
                                 Milliseconds timeout) override;
     std::error_code start_interrupt_listener(InterruptHandler handler) override;

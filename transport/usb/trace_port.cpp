@@ -75,6 +75,22 @@ Result<std::size_t> TracingUsbPort::bulk_read(std::span<std::uint8_t> buffer,
     return result;
 }
 
+WriteReadOutcome TracingUsbPort::bulk_write_read(std::span<const std::uint8_t> out,
+                                                 Milliseconds write_timeout,
+                                                 std::span<std::uint8_t> in,
+                                                 Milliseconds read_timeout) {
+    const auto start = Clock::now();
+    const auto outcome = inner_->bulk_write_read(out, write_timeout, in, read_timeout);
+    const double elapsed = elapsed_ms(start);
+    (*sink_)(line(endpoint_text("bulk-out", info().bulk_out), outcome.write_error, elapsed, out,
+                  options_.max_hex_bytes));
+    if (outcome.write_error) return outcome;
+    const auto received = outcome.read_error ? std::span<std::uint8_t>() : in.first(outcome.received);
+    (*sink_)(line(endpoint_text("bulk-in", info().bulk_in), outcome.read_error, elapsed, received,
+                  options_.max_hex_bytes));
+    return outcome;
+}
+
 Result<std::size_t> TracingUsbPort::control(const ControlSetup& setup,
                                             std::span<std::uint8_t> data, Milliseconds timeout) {
     char what[96];

@@ -35,6 +35,9 @@ public:
     const UsbPortInfo& info() const override { return inner_->info(); }
     std::error_code bulk_write(std::span<const std::uint8_t> data, Milliseconds timeout) override;
     Result<std::size_t> bulk_read(std::span<std::uint8_t> buffer, Milliseconds timeout) override;
+    /// Forwards as one call (the wrapped port may overlap the two) and logs two lines.
+    WriteReadOutcome bulk_write_read(std::span<const std::uint8_t> out, Milliseconds write_timeout,
+                                     std::span<std::uint8_t> in, Milliseconds read_timeout) override;
     Result<std::size_t> control(const ControlSetup& setup, std::span<std::uint8_t> data,
                                 Milliseconds timeout) override;
     std::error_code start_interrupt_listener(InterruptHandler handler) override;

@@ -80,6 +80,13 @@ struct UsbPortInfo {
     std::optional<std::uint8_t> endpoint(Endpoint role) const noexcept;
 };
 
+/// The outcome of UsbPort::bulk_write_read(): which half failed, or the bytes received.
+struct WriteReadOutcome {
+    std::error_code write_error;  // set: the write failed and nothing was read
+    std::error_code read_error;   // set: the write was done, the read failed
+    std::size_t received = 0;     // valid when neither is set
+};
+
 /// Receives interrupt-IN data. Runs on the backend's event thread with no port lock
 /// held: it must not block, and blocking port calls from it return wrong_thread. It is
 /// called once per received packet with an empty error, and finally once with the error
@@ -102,6 +109,18 @@ public:
     /// packet or when the buffer is full). Returns the number of bytes received. Blocks.
     virtual Result<std::size_t> bulk_read(std::span<std::uint8_t> buffer,
                                           Milliseconds timeout) = 0;
+
+    /// One request/answer pair: bulk_write(out) then bulk_read(in), as one call so that a
+    /// backend may have the bulk-IN transfer pending while the bulk-OUT one is in flight
+    /// (the device NAKs IN tokens until its answer is ready; this saves a host round trip
+    /// per CCID command). The read's timeout counts from the write's completion, or for a
+    /// backend that submits both at once from the submission plus write_timeout. When the
+    /// write fails, or the read can not be set up, nothing is read and only write_error is
+    /// set. Blocks. The default performs the two calls one after the other.
+    virtual WriteReadOutcome bulk_write_read(std::span<const std::uint8_t> out,
+                                             Milliseconds write_timeout,
+                                             std::span<std::uint8_t> in,
+                                             Milliseconds read_timeout);
 
     /// A control transfer on endpoint 0. Direction from setup.bmRequestType: IN fills
     /// data (wLength = data.size()) and returns the bytes received; OUT sends data and
