@@ -16,16 +16,13 @@
 #include <string>
 #include <string_view>
 
+#include "config/driver_options.hpp"
 #include "iso7816/bytes.hpp"
 
 namespace tessera::ifd {
 
-enum class LogCategory : std::uint32_t {
-    critical = 0x01,
-    info = 0x02,
-    communication = 0x04,  // APDU and CCID traffic
-    periodic = 0x08,       // presence polls and other repeating events
-};
+/// The ifdLogLevel bits, as the driver options define them.
+using LogCategory = config::LogCategory;
 
 /// pcscd's priorities (debuglog.h PCSC_LOG_DEBUG .. PCSC_LOG_CRITICAL).
 enum class LogPriority : int { debug = 0, info = 1, error = 2, critical = 3 };
@@ -33,7 +30,7 @@ enum class LogPriority : int { debug = 0, info = 1, error = 2, critical = 3 };
 using LogSink = std::function<void(LogPriority, std::string_view)>;
 
 /// libccid's default: critical and info.
-inline constexpr std::uint32_t kDefaultLogLevel = 0x03;
+inline constexpr std::uint32_t kDefaultLogLevel = config::LogLevel{}.bits;
 
 class Log {
 public:

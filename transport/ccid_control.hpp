@@ -1,17 +1,11 @@
 // CCID class-specific requests on the default control pipe (USB CCID rev 1.1 section 5.3):
-// the setup packets of ABORT (5.3.1), GET_CLOCK_FREQUENCIES (5.3.2) and GET_DATA_RATES
-// (5.3.3), and the decoding of the latter two's data stage. Pure functions; the USB
-// backend performs the transfers.
+// their codes, the setup packet, and ABORT (5.3.1). GET_CLOCK_FREQUENCIES (5.3.2) and
+// GET_DATA_RATES (5.3.3) are built from the class descriptor and their answers parsed in
+// class_descriptor.hpp. Pure functions; the USB backend performs the transfers.
 #pragma once
 
 #include <array>
-#include <cstddef>
 #include <cstdint>
-#include <vector>
-
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
-#include "transport/ccid_error.hpp"
 
 namespace tessera::transport {
 
@@ -41,19 +35,5 @@ struct SetupPacket {
 /// Followed by PC_to_RDR_Abort with the same bSlot and bSeq (AbortExchange does both).
 SetupPacket abort_request(std::uint8_t bSlot, std::uint8_t bSeq,
                           std::uint16_t interface_number) noexcept;
-
-/// GET_CLOCK_FREQUENCIES (5.3.2): reads bNumClockSupported dwords (kHz). Only meaningful
-/// when the class descriptor's bNumClockSupported is not 0.
-SetupPacket get_clock_frequencies_request(std::uint16_t interface_number,
-                                          std::uint8_t bNumClockSupported) noexcept;
-
-/// GET_DATA_RATES (5.3.3): reads bNumDataRatesSupported dwords (bps).
-SetupPacket get_data_rates_request(std::uint16_t interface_number,
-                                   std::uint8_t bNumDataRatesSupported) noexcept;
-
-/// The data stage of GET_CLOCK_FREQUENCIES / GET_DATA_RATES: little-endian dwords.
-/// Errors: MessageError::control_data_length when the size is not a multiple of 4 or holds
-/// more than `max_count` values (a short list is accepted: the device may return fewer).
-Result<std::vector<std::uint32_t>> decode_dword_list(ByteView data, std::size_t max_count);
 
 }  // namespace tessera::transport

@@ -198,8 +198,6 @@ const char* describe(MessageError error) {
             return "RDR_to_PC_NotifySlotChange size wrong for the slot count";
         case MessageError::hardware_error_length:
             return "RDR_to_PC_HardwareError size not 4";
-        case MessageError::control_data_length:
-            return "control request data not a whole list of dwords";
     }
     return "unknown CCID message error";
 }

@@ -106,7 +106,6 @@ enum class MessageError {
     unknown_interrupt_type,    // interrupt-IN bMessageType not 50 or 51 (6.3)
     notify_length_mismatch,    // NotifySlotChange size not 1 + ceil(slots x 2 / 8)
     hardware_error_length,     // HardwareError size not 4 (6.3.2)
-    control_data_length,       // GET_CLOCK_FREQUENCIES / GET_DATA_RATES data not n x 4
 };
 
 const char* describe(MessageError error);

@@ -334,12 +334,11 @@ std::size_t slot_count(const ClassDescriptor& descriptor) {
 // ---- Class requests (CCID 5.3) ------------------------------------------------------
 
 namespace {
-// USB 2.0 9.3.1: device to host, class, recipient interface.
-constexpr std::uint8_t kClassInterfaceIn = 0xA1;
 
+// The setup packet of CCID 5.3.2 / 5.3.3: bNum*Supported dwords, device to host.
 ClassRequest rate_list_request(std::uint8_t request, std::uint8_t count,
                                std::uint8_t bInterfaceNumber) {
-    return {.bmRequestType = kClassInterfaceIn,
+    return {.bmRequestType = kRequestTypeClassInterfaceIn,
             .bRequest = request,
             .wValue = 0,
             .wIndex = bInterfaceNumber,

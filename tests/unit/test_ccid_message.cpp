@@ -344,22 +344,6 @@ TEST_CASE("CCID 5.3.1 ABORT request: 21 01, wValue bSeq << 8 | bSlot, wIndex int
     CHECK(setup.bytes() == std::array<std::uint8_t, 8>{0x21, 0x01, 0x01, 0x0D, 0x02, 0, 0, 0});
 }
 
-TEST_CASE("CCID 5.3.2 / 5.3.3 GET_CLOCK_FREQUENCIES and GET_DATA_RATES read n dwords") {
-    CHECK(get_clock_frequencies_request(1, 3) == SetupPacket{0xA1, 0x02, 0, 1, 12});
-    CHECK(get_clock_frequencies_request(1, 3).bytes() ==
-          std::array<std::uint8_t, 8>{0xA1, 0x02, 0, 0, 0x01, 0, 0x0C, 0});
-    CHECK(get_data_rates_request(0, 2) == SetupPacket{0xA1, 0x03, 0, 0, 8});
-
-    // 4000 kHz, 8000 kHz
-    const auto clocks = decode_dword_list(hex("A00F0000 401F0000"), 2);
-    REQUIRE(clocks.has_value());
-    CHECK(*clocks == std::vector<std::uint32_t>{4000, 8000});
-    CHECK(decode_dword_list(hex("A00F0000"), 2).has_value());  // fewer than announced
-    CHECK(error_of(decode_dword_list(hex("A00F0000 40"), 2)) == MessageError::control_data_length);
-    CHECK(error_of(decode_dword_list(hex("01000000 02000000 03000000"), 2)) ==
-          MessageError::control_data_length);
-}
-
 // ---------------------------------------------------------------------------------------
 // Decoders (CCID 6.2)
 
@@ -609,7 +593,7 @@ TEST_CASE("CCID error enums: distinct codes, named categories, one description e
     };
     check_enum(CcidError::reserved, "ccid slot");
     check_enum(CommandError::invalid_level_parameter, "ccid command");
-    check_enum(MessageError::control_data_length, "ccid message");
+    check_enum(MessageError::hardware_error_length, "ccid message");
     check_enum(ExchangeError::too_many_stale_responses, "ccid exchange");
     // Errors of different enums never compare equal.
     CHECK(make_error_code(MessageError::too_short) !=

@@ -2,6 +2,7 @@
 // GET_CLOCK_FREQUENCIES / GET_DATA_RATES answers (CCID 5.3) and ReaderCapabilities.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -478,6 +479,8 @@ TEST_CASE("GET_CLOCK_FREQUENCIES / GET_DATA_RATES setup packets (CCID 5.3)") {
     CHECK(get_clock_frequencies_request(d, 1) ==
           ClassRequest{
               .bmRequestType = 0xA1, .bRequest = 0x02, .wValue = 0, .wIndex = 1, .wLength = 16});
+    CHECK(get_clock_frequencies_request(d, 1).bytes() ==
+          std::array<std::uint8_t, 8>{0xA1, 0x02, 0, 0, 0x01, 0, 0x10, 0});
     CHECK(get_data_rates_request(d, 0) ==
           ClassRequest{
               .bmRequestType = 0xA1, .bRequest = 0x03, .wValue = 0, .wIndex = 0, .wLength = 424});
