@@ -14,6 +14,7 @@
 #include "tests/emulator/model/ccid_device.hpp"
 #include "tests/emulator/model/reader_profiles.hpp"
 #include "tests/emulator/port/model_port.hpp"
+#include "tests/reader/fault_cases.hpp"
 #include "transport/reader/ccid_reader.hpp"
 
 using namespace tessera;
@@ -291,23 +292,7 @@ TEST_CASE("emulated: an idle reader with a waiting poller makes no USB transfer"
 }
 
 TEST_CASE("emulated: every fault of the model ends in its error, bounded, and the reader recovers") {
-    struct Case {
-        FaultKind fault;
-        ReaderError expected;
-    };
-    const Case cases[] = {
-        {FaultKind::bulk_out_stall, ReaderError::reader_failed},
-        {FaultKind::bulk_in_stall, ReaderError::reader_failed},
-        {FaultKind::no_answer, ReaderError::timeout},
-        {FaultKind::short_reply, ReaderError::protocol_error},
-        {FaultKind::trailing_bytes, ReaderError::protocol_error},
-        {FaultKind::oversized_reply, ReaderError::protocol_error},
-        {FaultKind::wrong_bseq, ReaderError::timeout},
-        {FaultKind::wrong_bslot, ReaderError::protocol_error},
-        {FaultKind::endless_time_extension, ReaderError::timeout},
-        {FaultKind::hardware_error, ReaderError::reader_failed},
-    };
-    for (const Case& c : cases) {
+    for (const test::FaultCase& c : test::kFaultCases) {
         CAPTURE(std::string(to_string(c.fault)));
         Emulated e(profile_with_card(Profile::tpdu, card_with({0}, iso7816::Convention::direct)));
         REQUIRE(e.slot().power_on().has_value());

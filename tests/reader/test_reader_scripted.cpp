@@ -45,6 +45,20 @@ void check_script_done(const ScriptPort& port) {
     CHECK(port.remaining() == 0);
 }
 
+// Plays a script in which the first candidate rate is refused: the card is powered on
+// with the second one, `fi_di`, after one fallback, and the script is used up.
+void check_power_on_falls_back(ScriptPort& port, const transport::ClassDescriptor& descriptor,
+                               iso7816::FiDi fi_di) {
+    auto reader = open_reader(port, descriptor);
+    auto atr = reader->slot(0)->power_on();
+    REQUIRE(atr.has_value());
+    const auto link = reader->slot(0)->link();
+    REQUIRE(link.has_value());
+    CHECK(link->fi_di == fi_di);
+    CHECK(link->fallbacks == 1);
+    check_script_done(port);
+}
+
 // Opens a one-slot reader and powers a card with ATR 3B 00 at 5 V (automatic voltage
 // selection), T=0 at Fd/Dd: bSeq 0 GetSlotStatus, 1 IccPowerOn, 2 SetParameters.
 std::unique_ptr<CcidReader> powered_reader(ScriptPort& port, std::uint32_t features) {
@@ -170,14 +184,7 @@ TEST_CASE("a refused PPS: cold reset, then the next candidate (ISO 7816-3 9.3)")
               expect_write(power_on(4, PowerSelect::volts_5_0)), answer_read(data_block(4, hex("3B 10 13"))),
               expect_write(xfr_block(5, hex("FF 10 12 FD"))), answer_read(data_block(5, hex("FF 10 12 FD"))),
               expect_write(set_parameters(6, slower)), answer_read(parameters_answer(6, slower))});
-    auto reader = open_reader(port, descriptor);
-    auto atr = reader->slot(0)->power_on();
-    REQUIRE(atr.has_value());
-    const auto link = reader->slot(0)->link();
-    REQUIRE(link.has_value());
-    CHECK(link->fi_di == iso7816::FiDi{1, 2});
-    CHECK(link->fallbacks == 1);
-    check_script_done(port);
+    check_power_on_falls_back(port, descriptor, iso7816::FiDi{1, 2});
 }
 
 TEST_CASE("an empty slot: power on fails with no_card, transmit with card_inactive") {
@@ -384,14 +391,7 @@ TEST_CASE("SetParameters refusing bmFindexDindex (bError 0x0A) after an accepted
               expect_write(power_on(5, PowerSelect::volts_5_0)), answer_read(data_block(5, hex("3B 10 13"))),
               expect_write(xfr_block(6, hex("FF 10 12 FD"))), answer_read(data_block(6, hex("FF 10 12 FD"))),
               expect_write(set_parameters(7, slower)), answer_read(parameters_answer(7, slower))});
-    auto reader = open_reader(port, descriptor);
-    auto atr = reader->slot(0)->power_on();
-    REQUIRE(atr.has_value());
-    const auto link = reader->slot(0)->link();
-    REQUIRE(link.has_value());
-    CHECK(link->fi_di == iso7816::FiDi{1, 2});
-    CHECK(link->fallbacks == 1);
-    check_script_done(port);
+    check_power_on_falls_back(port, descriptor, iso7816::FiDi{1, 2});
 }
 
 TEST_CASE("SetParameters refused at Fd/Dd: the parameters in force (GetParameters) are kept, no failure") {

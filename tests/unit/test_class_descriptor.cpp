@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "iso7816/bytes.hpp"
+#include "feature_bits.hpp"
 #include "transport/class_descriptor.hpp"
 
 using tessera::Bytes;
@@ -407,26 +408,8 @@ TEST_CASE("exchange level from dwFeatures bits 16..18 (CCID 5.1)") {
 }
 
 TEST_CASE("every dwFeatures bit maps to its named boolean and to nothing else") {
-    struct Bit {
-        std::uint32_t value;
-        bool Features::*member;
-    };
-    const Bit bits[] = {
-        {0x00000002, &Features::automatic_parameter_configuration},
-        {0x00000004, &Features::automatic_activation},
-        {0x00000008, &Features::automatic_voltage},
-        {0x00000010, &Features::automatic_clock},
-        {0x00000020, &Features::automatic_baud_rate},
-        {0x00000040, &Features::automatic_parameter_negotiation},
-        {0x00000080, &Features::automatic_pps},
-        {0x00000100, &Features::clock_stop},
-        {0x00000200, &Features::nad_other_than_00},
-        {0x00000400, &Features::automatic_ifsd_exchange},
-        {0x00000800, &Features::iccd_token},
-        {0x00100000, &Features::usb_wake_up},
-    };
     CHECK(decode_features(0) == Features{});
-    for (const Bit& bit : bits) {
+    for (const tessera::test::FeatureBit& bit : tessera::test::kNamedFeatureBits) {
         CAPTURE(bit.value);
         const Features features = decode_features(bit.value);
         Features expected;

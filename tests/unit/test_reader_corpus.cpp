@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "feature_bits.hpp"
 #include "transport/class_descriptor.hpp"
 #include "transport/reader_dump.hpp"
 
@@ -199,24 +200,9 @@ void check_comments(const DumpedClassDescriptor& dumped, const ClassDescriptor& 
                 // Every bit CCID 1.1 defines is printed, and no other one.
                 CHECK(printed == (d.dwFeatures & kFeatureKnownMask));
                 // And each printed bit sets its named boolean (CCID 5.1), no other one.
-                static const std::map<std::uint32_t, bool Features::*> names = {
-                    {0x00000002, &Features::automatic_parameter_configuration},
-                    {0x00000004, &Features::automatic_activation},
-                    {0x00000008, &Features::automatic_voltage},
-                    {0x00000010, &Features::automatic_clock},
-                    {0x00000020, &Features::automatic_baud_rate},
-                    {0x00000040, &Features::automatic_parameter_negotiation},
-                    {0x00000080, &Features::automatic_pps},
-                    {0x00000100, &Features::clock_stop},
-                    {0x00000200, &Features::nad_other_than_00},
-                    {0x00000400, &Features::automatic_ifsd_exchange},
-                    {0x00000800, &Features::iccd_token},
-                    {0x00100000, &Features::usb_wake_up},
-                };
-                for (const auto& entry : names) {
-                    const std::uint32_t bit = entry.first;
-                    CAPTURE(bit);
-                    CHECK(caps.features.*entry.second == ((printed & bit) != 0));
+                for (const tessera::test::FeatureBit& bit : tessera::test::kNamedFeatureBits) {
+                    CAPTURE(bit.value);
+                    CHECK(caps.features.*bit.member == ((printed & bit.value) != 0));
                 }
             }
         }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "idle_window.hpp"
 #include "libusb_fixture.hpp"
 
 namespace tessera::usbtest {
@@ -95,40 +96,8 @@ TEST_CASE("idle: with the listener armed nothing happens, no transfer and no wak
     // One synchronous exchange, so that everything the set-up caused has been handled.
     Bytes answer(4);
     CHECK(one.port->control({0x80, 0x00, 0, 0}, answer, 1000ms));
-    // libusb ends each event pass with one more reap that finds nothing; it may still be
-    // under way when the exchange returns and nothing signals its end, so wait (bounded)
-    // for a 100 ms quiet spell before taking the baseline.
-    auto backend_before = one.context.counters();
-    auto device_before = one.testbed.counters(one.plugged.id);
-    for (const auto deadline = Clock::now() + 2s; Clock::now() < deadline;) {
-        std::this_thread::sleep_for(100ms);
-        const auto backend_now = one.context.counters();
-        const auto device_now = one.testbed.counters(one.plugged.id);
-        const bool quiet = backend_now.wakeups == backend_before.wakeups &&
-                           device_now.ioctls == device_before.ioctls;
-        backend_before = backend_now;
-        device_before = device_now;
-        if (quiet) break;
-    }
-    std::this_thread::sleep_for(3s);  // the thing measured: three seconds of nothing
-    const auto backend_after = one.context.counters();
-    const auto device_after = one.testbed.counters(one.plugged.id);
-
-    std::printf("idle 3 s: backend transfers %llu -> %llu, wake-ups %llu -> %llu; "
-                "device URBs %llu -> %llu, ioctls %llu -> %llu\n",
-                static_cast<unsigned long long>(backend_before.transfers_submitted),
-                static_cast<unsigned long long>(backend_after.transfers_submitted),
-                static_cast<unsigned long long>(backend_before.wakeups),
-                static_cast<unsigned long long>(backend_after.wakeups),
-                static_cast<unsigned long long>(device_before.urbs_submitted),
-                static_cast<unsigned long long>(device_after.urbs_submitted),
-                static_cast<unsigned long long>(device_before.ioctls),
-                static_cast<unsigned long long>(device_after.ioctls));
-    CHECK(backend_before.transfers_submitted > 0);
-    CHECK(backend_after.transfers_submitted == backend_before.transfers_submitted);
-    CHECK(backend_after.wakeups == backend_before.wakeups);
-    CHECK(device_after.urbs_submitted == device_before.urbs_submitted);
-    CHECK(device_after.ioctls == device_before.ioctls);
+    const auto idle = emulator::measure_idle(one.context, one.testbed, one.plugged.id, 3s);
+    emulator::check_idle("idle 3 s", idle);
     CHECK(log.packets().empty());
 
     // And the listener is really armed: an event still arrives.

@@ -17,6 +17,7 @@
 
 #include "card_session.hpp"
 #include "tests/emulator/model/reader_profiles.hpp"
+#include "tests/reader/fault_cases.hpp"
 #include "usb_reader_fixture.hpp"
 
 namespace tessera::usbreader {
@@ -27,24 +28,6 @@ using emulator::FaultKind;
 using reader::ReaderError;
 
 constexpr auto kBound = 10s;
-
-struct FaultCase {
-    FaultKind fault;
-    ReaderError expected;
-};
-
-constexpr FaultCase kCases[] = {
-    {FaultKind::bulk_out_stall, ReaderError::reader_failed},
-    {FaultKind::bulk_in_stall, ReaderError::reader_failed},
-    {FaultKind::no_answer, ReaderError::timeout},
-    {FaultKind::short_reply, ReaderError::protocol_error},
-    {FaultKind::trailing_bytes, ReaderError::protocol_error},
-    {FaultKind::oversized_reply, ReaderError::protocol_error},
-    {FaultKind::wrong_bseq, ReaderError::timeout},
-    {FaultKind::wrong_bslot, ReaderError::protocol_error},
-    {FaultKind::endless_time_extension, ReaderError::timeout},
-    {FaultKind::hardware_error, ReaderError::reader_failed},
-};
 
 // A reader set-up a fault runs on: the profile, the card's protocol, the read that
 // carries the fault and which XfrBlock of it is hit.
@@ -80,14 +63,14 @@ std::string failure_text(reader::Slot& slot, std::error_code error) {
 TEST_CASE("every fault of the emulated reader through libusb: its error, bounded, then recovery") {
     const char* only = std::getenv("TESSERA_FAULT");  // diagnosis: run one fault kind only
     emulator::UsbTestbed testbed;
-    std::vector<emulator::DeviceId> ids;  // kSetups x kCases, in that order
+    std::vector<emulator::DeviceId> ids;  // kSetups x kFaultCases, in that order
     for (const Setup& setup : kSetups) {
-        for (std::size_t i = 0; i < std::size(kCases); ++i) ids.push_back(plug_reader(testbed, config_for(setup)));
+        for (std::size_t i = 0; i < std::size(test::kFaultCases); ++i) ids.push_back(plug_reader(testbed, config_for(setup)));
     }
     auto context = make_context();
     std::size_t index = 0;
     for (const Setup& setup : kSetups) {
-        for (const FaultCase& c : kCases) {
+        for (const test::FaultCase& c : test::kFaultCases) {
             const emulator::DeviceId id = ids[index++];
             if (only != nullptr && std::string(emulator::to_string(c.fault)) != only) continue;
             CAPTURE(std::string(setup.name));
@@ -130,22 +113,19 @@ TEST_CASE("every fault of the emulated reader through libusb: its error, bounded
 }
 
 TEST_CASE("unplug fault through libusb: the call, the waiter and every later call end with reader_gone") {
-    emulator::UsbTestbed testbed;
-    const auto id = plug_reader(testbed, config_for(kSetups[0]));
-    auto context = make_context();
-    auto opened = open_reader(context, testbed, id);
-    REQUIRE(wait_initial_notification(*opened.reader, 0));
+    SoleReader r(config_for(kSetups[0]));
+    auto& opened = r.opened;
     auto& slot = opened.slot();
     REQUIRE(slot.power_on().has_value());
     auto waiter = std::async(std::launch::async, [&] { return opened.reader->wait_for_slot_change(0, 30s); });
-    with_device(testbed, id, [](emulator::CcidDevice& device) { device.add_fault(xfr_fault(FaultKind::unplug, 0)); });
+    with_device(r.testbed, r.id, [](emulator::CcidDevice& device) { device.add_fault(xfr_fault(FaultKind::unplug, 0)); });
 
     const auto started = Clock::now();
     CHECK(slot.transmit(read_binary_apdu(8)).error() == ReaderError::reader_gone);
     CHECK(Clock::now() - started < kBound);
     REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
     CHECK(waiter.get().error() == ReaderError::reader_gone);
-    CHECK_FALSE(testbed.plugged(id));
+    CHECK_FALSE(r.testbed.plugged(r.id));
 
     const auto later = Clock::now();
     CHECK(slot.transmit(read_binary_apdu(8)).error() == ReaderError::reader_gone);

@@ -17,12 +17,9 @@
 namespace tessera::usbreader {
 
 TEST_CASE("latency: card removal and insertion reach wait_for_slot_change quickly") {
-    emulator::UsbTestbed testbed;
-    const auto id = plug_reader(testbed, emulator::make_profile(emulator::Profile::tpdu));
-    auto context = make_context();
-    auto opened = open_reader(context, testbed, id);
+    SoleReader r(emulator::make_profile(emulator::Profile::tpdu));
+    auto& opened = r.opened;
     REQUIRE(opened.reader->notifies_slot_changes());
-    REQUIRE(wait_initial_notification(*opened.reader, 0));
 
     constexpr std::size_t kEvents = 50;
     std::vector<double> latency_ms;
@@ -35,7 +32,7 @@ TEST_CASE("latency: card removal and insertion reach wait_for_slot_change quickl
         });
         std::this_thread::sleep_for(3ms);  // let the waiter block first
         const auto changed_at = Clock::now();
-        with_device(testbed, id, [&](emulator::CcidDevice& device) {
+        with_device(r.testbed, r.id, [&](emulator::CcidDevice& device) {
             if (insert) {
                 REQUIRE_FALSE(device.insert_card(0, emulator::dual_protocol_card()));
             } else {

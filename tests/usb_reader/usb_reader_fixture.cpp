@@ -66,6 +66,13 @@ OpenedReader open_reader(usb::UsbContext& context, const emulator::UsbTestbed& t
     return std::move(*opened);
 }
 
+SoleReader::SoleReader(emulator::ReaderConfig config)
+    : id(plug_reader(testbed, std::move(config))),
+      context(make_context()),
+      opened(open_reader(context, testbed, id)) {
+    REQUIRE(wait_initial_notification(*opened.reader, 0));
+}
+
 bool wait_initial_notification(reader::CcidReader& reader, std::size_t slot,
                                std::chrono::milliseconds timeout) {
     if (!reader.notifies_slot_changes()) return true;

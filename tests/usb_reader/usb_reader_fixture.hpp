@@ -76,6 +76,20 @@ OpenedReader open_reader(usb::UsbContext& context, const emulator::UsbTestbed& t
 bool wait_initial_notification(reader::CcidReader& reader, std::size_t slot,
                                std::chrono::milliseconds timeout = 2000ms);
 
+/// One emulated reader of `config` in its own testbed, opened through its own libusb
+/// context, the NotifySlotChange for a card present at start taken in (REQUIRE). Members
+/// go in reverse order: the reader, then the context, then the testbed. Not movable.
+struct SoleReader {
+    emulator::UsbTestbed testbed;
+    emulator::DeviceId id;
+    usb::UsbContext context;
+    OpenedReader opened;
+
+    explicit SoleReader(emulator::ReaderConfig config);
+    reader::CcidReader& reader() { return *opened.reader; }
+    reader::Slot& slot(std::size_t index = 0) { return opened.slot(index); }
+};
+
 /// Milliseconds as a double, for printing.
 inline double to_ms(Clock::duration duration) {
     return std::chrono::duration<double, std::milli>(duration).count();
