@@ -2,7 +2,8 @@
 # The README's two quick-start commands.
 #   ./dev.sh demo   install what is missing, build, run the main job (pcscd + tessera +
 #                   the emulated reader + real PC/SC clients)
-#   ./dev.sh bench  the benchmark: tessera and Debian's libccid side by side
+#   ./dev.sh bench  the benchmark: tessera and Debian's libccid side by side (options
+#                   after it go to bench/bench.py: --apdus N, --latency-rounds N)
 #   ./dev.sh test   install what is missing, build, run every test: the g++ build with
 #                   warnings as errors, then a clang build with ASan+UBSan that also runs
 #                   the libFuzzer targets; ends with one line "N passed, N failed".
@@ -33,7 +34,7 @@ case "${1:-}" in
     bench)
         scripts/install-deps.sh bench
         build_gcc
-        exec scripts/bench.sh build/gcc
+        exec scripts/bench.sh build/gcc "${@:2}"
         ;;
     test)
         scripts/install-deps.sh test

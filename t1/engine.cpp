@@ -205,6 +205,10 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     if (!valid_ifs(config_.ifsd)) {
         config_.ifsd = kMaxInfSize;
     }
+    if (!valid_ifs(config_.max_send_inf)) {
+        config_.max_send_inf = kMaxInfSize;
+    }
+    config_.ifsc = std::min(config_.ifsc, config_.max_send_inf);
     config_.max_block_attempts = std::max<std::uint8_t>(config_.max_block_attempts, 1);
     bwt_ = iso7816::t1_block_waiting_time(config_.rate, config_.bwi);
     cwt_ = iso7816::t1_character_waiting_time(config_.rate, config_.cwi);
@@ -472,8 +476,9 @@ Step Engine::answer_card_request(const Block& block) {
     }
     switch (block.s_kind) {
         case SKind::ifs:
-            ifsc_ = block.s_value();
-            log("card set IFSC to " + std::to_string(ifsc_));
+            ifsc_ = std::min(block.s_value(), config_.max_send_inf);
+            log("card set IFSC to " + std::to_string(block.s_value()) + ", blocks of at most " +
+                std::to_string(ifsc_));
             return transmit(Block::s_block(config_.nad, SKind::ifs, true, block.s_value()));
         case SKind::wtx:
             wtx_granted_ += bwt_ * block.s_value();

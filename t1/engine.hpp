@@ -74,6 +74,12 @@ struct Config {
     std::uint8_t ifsc = kDefaultIfs;
     /// Device's information field size, requested with S(IFS request) (1..254).
     std::uint8_t ifsd = kMaxInfSize;
+    /// Longest information field the device sends whatever IFSC is in force (1..254):
+    /// what the link below carries (at a CCID reader's TPDU level, a block must fit in
+    /// dwMaxCCIDMessageLength). An IFSC the card sets with S(IFS request) above it is
+    /// acknowledged as asked (11.6.2.3) and blocks stay within this bound; `ifsc` above
+    /// it is lowered to it.
+    std::uint8_t max_send_inf = kMaxInfSize;
     /// Send S(IFS request IFSD) first after reset. Turn off when the reader negotiates
     /// IFSD itself; the engine then assumes `ifsd` is in force.
     bool request_ifsd = true;

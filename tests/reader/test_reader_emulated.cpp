@@ -276,6 +276,19 @@ TEST_CASE("emulated: a reader activating cards on insertion gets IccPowerOff aft
     CHECK(power_offs(e) == before + 1);
 }
 
+TEST_CASE("emulated: a card raising IFSC to 254 on a small-message TPDU reader: blocks stay in the message") {
+    InsertedCard card = card_with({1}, iso7816::Convention::direct);
+    card.card.t1_faults.push_back({sim::T1Fault::ifs_request, 1, 1, 0xFE});
+    ReaderConfig config = profile_with_card(Profile::tpdu, std::move(card));
+    config.descriptor.dwMaxCCIDMessageLength = 64;  // 54 data bytes: T=1 INF of at most 50
+    Emulated e(std::move(config));
+    REQUIRE(e.slot().power_on().has_value());
+    REQUIRE(e.slot().link().has_value());
+    CHECK(e.slot().link()->ifsc <= 50);
+    check_update(e.slot(), 200);  // the card asks for IFSC 254 after the first block
+    check_update(e.slot(), 200);
+}
+
 TEST_CASE("emulated: an idle reader with a waiting poller makes no USB transfer") {
     Emulated e(make_profile(Profile::tpdu));
     REQUIRE(e.slot().power_on().has_value());

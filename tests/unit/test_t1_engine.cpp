@@ -424,6 +424,36 @@ TEST_CASE("card S(IFS request) during command chaining: answered, later blocks u
     CHECK(rig.engine.ifsc() == 0x40);
 }
 
+TEST_CASE("card S(IFS request) above max_send_inf: acknowledged as asked, blocks stay within the bound") {
+    t1::Config config = device(32, EdcType::lrc, false);
+    config.max_send_inf = 48;
+    Rig rig(config, card_config(32, EdcType::lrc, true));
+    rig.card.add_fault({T1Fault::ifs_request, 1, 1, 0xFE});
+    const auto run = rig.run(update_binary_255());
+    REQUIRE(run.completed());
+    CHECK(run.response() == hex("9000"));
+    CHECK(join(run.blocks()) == join({
+                                    "> I(0,M) 32 bytes",
+                                    "< R(1)",
+                                    "> I(1,M) 32 bytes",
+                                    "< S(IFS request FE)",
+                                    "> S(IFS response FE)",
+                                    "< R(0)",
+                                    "> I(0,M) 48 bytes",
+                                    "< R(1)",
+                                    "> I(1,M) 48 bytes",
+                                    "< R(0)",
+                                    "> I(0,M) 48 bytes",
+                                    "< R(1)",
+                                    "> I(1) 47 bytes",
+                                    "< I(0) 2 bytes",
+                                }));
+    CHECK(rig.engine.ifsc() == 48);
+    // An ATR IFSC above the bound is lowered to it from the start.
+    config.ifsc = 200;
+    CHECK(t1::Engine(config).ifsc() == 48);
+}
+
 TEST_CASE("card S(ABORT request): S(ABORT response), the exchange fails, the next one works") {
     Rig rig(254, EdcType::lrc, false);
     rig.card.add_fault({T1Fault::abort, 0, 1, 0});

@@ -216,6 +216,7 @@ ActiveLink Slot::prepare_engines(const LinkChoice& link, const SetupPolicy& poli
         t1::Config config;
         config.ifsc = active.ifsc;
         config.ifsd = active.ifsd;
+        config.max_send_inf = t1_inf_bound(context_.limits, edc);  // also for S(IFS) later
         config.request_ifsd = policy.host_requests_ifsd;  // 11.4.2: S(IFS) first after reset
         config.edc = edc;
         config.bwi = atr.bwi;
