@@ -63,14 +63,19 @@ std::size_t pin_position_bytes(std::uint8_t bmFormatString) {
     return (bmFormatString & 0x80) ? position : (position + 7) / 8;
 }
 
+// CCID 6.1.11.7 / 6.1.11.8: a verification shows one message at most (bNumberMessage
+// 00, 01 or FF), a modification up to three (00..03 or FF).
 std::error_code check_common(const CommonFields& fields, std::size_t apdu_size,
-                             std::size_t insertion_offset) {
+                             std::size_t insertion_offset, bool modification) {
     if (fields.bEntryValidationCondition == 0 ||
         (fields.bEntryValidationCondition & ~kAllEntryConditions) != 0) {
         return make_error(PinStructureError::bad_entry_condition);
     }
     const auto messages = fields.bNumberMessage;
-    if (messages > 3 && messages != 0xFF) return make_error(PinStructureError::bad_message_count);
+    const std::uint8_t most_messages = modification ? 3 : 1;
+    if (messages > most_messages && messages != 0xFF) {
+        return make_error(PinStructureError::bad_message_count);
+    }
     const std::uint8_t min_digits = static_cast<std::uint8_t>(fields.wPINMaxExtraDigit >> 8);
     const std::uint8_t max_digits = static_cast<std::uint8_t>(fields.wPINMaxExtraDigit & 0xFF);
     if (max_digits == 0 || min_digits > max_digits) {
@@ -184,7 +189,7 @@ const char* describe(PinStructureError error) {
         case PinStructureError::bad_entry_condition:
             return "bEntryValidationCondition is 0 or uses reserved bits";
         case PinStructureError::bad_message_count:
-            return "bNumberMessage is not 0, 1, 2, 3 or FF";
+            return "bNumberMessage is not 0, 1 or FF (verification), 0 to 3 or FF (modification)";
         case PinStructureError::bad_pin_sizes:
             return "wPINMaxExtraDigit: maximum is 0 or below the minimum";
         case PinStructureError::bad_block_layout:
@@ -202,7 +207,7 @@ Result<transport::PinVerification> parse_verify_structure(ByteView bytes) {
     auto apdu = apdu_of(bytes, kVerifyStructureHeader);
     if (!apdu) return apdu.error();
     const CommonFields common{bytes[2], bytes[3], bytes[4], le16(bytes, 5), bytes[7], bytes[8]};
-    if (auto error = check_common(common, apdu->size(), 0)) return error;
+    if (auto error = check_common(common, apdu->size(), 0, false)) return error;
 
     transport::PinVerification pin;
     pin.bTimeOut = bytes[0];
@@ -233,9 +238,9 @@ Result<transport::PinModification> parse_modify_structure(ByteView bytes) {
     if ((confirm & ~0x03) != 0) return make_error(PinStructureError::bad_confirm_flags);
     // The current PIN is entered only when bConfirmPIN bit 1 asks for it.
     if ((confirm & 0x02) != 0) {
-        if (auto error = check_common(common, apdu->size(), offset_old)) return error;
+        if (auto error = check_common(common, apdu->size(), offset_old, true)) return error;
     }
-    if (auto error = check_common(common, apdu->size(), offset_new)) return error;
+    if (auto error = check_common(common, apdu->size(), offset_new, true)) return error;
 
     transport::PinModification pin;
     pin.bTimeOut = bytes[0];

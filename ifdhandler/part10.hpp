@@ -81,7 +81,7 @@ enum class PinStructureError {
     apdu_too_short,         // abData shorter than CLA INS P1 P2
     apdu_too_long,          // abData longer than a short APDU (5 + 255)
     bad_entry_condition,    // bEntryValidationCondition 0 or above 07
-    bad_message_count,      // bNumberMessage not 0, 1, 2, 3 or FF
+    bad_message_count,      // bNumberMessage not 0, 1, FF (verify) / 0..3, FF (modify)
     bad_pin_sizes,          // minimum PIN size above the maximum, or maximum 0
     bad_block_layout,       // PIN block / length position outside abData
     bad_confirm_flags,      // bConfirmPIN with reserved bits

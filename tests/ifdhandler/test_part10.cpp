@@ -141,6 +141,8 @@ TEST_CASE("PIN_VERIFY_STRUCTURE: every malformed field has its own error") {
     CHECK(broken([](Bytes& b) { b[7] = 0x00; }) == PinStructureError::bad_entry_condition);
     CHECK(broken([](Bytes& b) { b[7] = 0x08; }) == PinStructureError::bad_entry_condition);
     CHECK(broken([](Bytes& b) { b[8] = 0x04; }) == PinStructureError::bad_message_count);
+    CHECK(broken([](Bytes& b) { b[8] = 0x02; }) == PinStructureError::bad_message_count);  // CCID 6.1.11.7
+    CHECK_FALSE(broken([](Bytes& b) { b[8] = 0xFF; }));
     CHECK(broken([](Bytes& b) { b[5] = 0x00; }) == PinStructureError::bad_pin_sizes);
     CHECK(broken([](Bytes& b) { b[6] = 0x09; }) == PinStructureError::bad_pin_sizes);
     CHECK(broken([](Bytes& b) { b[3] = 0x09; }) == PinStructureError::bad_block_layout);
