@@ -13,11 +13,15 @@ reader with a T=1 card) and the same Debian pcscd in a private mount namespace
     client already waiting, in four states: card idle, powered, in use, after a
     disconnect.
 
-Prints one table with the tessera/libccid ratio of each figure. Numbers, not a test: it
-exits 0 whenever it could measure, and 77 when the machine lacks the facility.
+The drivers take turns, --repeats times (tessera, libccid, tessera, ...), so that a
+spell of load on the machine does not fall on one driver only: throughput and CPU
+figures are the median over the turns, latency samples are pooled (--latency-rounds per
+state and turn). Prints one table with the tessera/libccid ratio of each figure. Numbers,
+not a test: it exits 0 whenever it could measure, and 77 when the machine lacks the
+facility.
 
   bench/bench.py --tessera-drivers DIR --libccid-drivers DIR --emulator CMD
-                 [--apdus N] [--latency-rounds N]
+                 [--apdus N] [--latency-rounds N] [--repeats N]
 (`./dev.sh bench` prepares both driver directories and runs it.)
 """
 
@@ -203,6 +207,19 @@ def measure(drivers, emulator, apdus, rounds):
         return {"short": short, "extended": extended, "latency": latency}
 
 
+def combine(turns):
+    """One driver's turns as one result: medians of the throughput figures, latency
+    samples of every turn together."""
+    combined = {}
+    for kind in ("short", "extended"):
+        combined[kind] = {key: statistics.median(turn[kind][key] for turn in turns)
+                          for key in turns[0][kind]}
+    combined["latency"] = {
+        state: tuple(sum((turn["latency"][state][i] for turn in turns), []) for i in (0, 1))
+        for state in turns[0]["latency"]}
+    return combined
+
+
 def ratio(a, b):
     return f"{a / b:6.2f}" if b else "   n/a"
 
@@ -242,7 +259,8 @@ def main():
     parser.add_argument("--libccid-drivers", required=True)
     parser.add_argument("--emulator", required=True)
     parser.add_argument("--apdus", type=int, default=1000)
-    parser.add_argument("--latency-rounds", type=int, default=10)
+    parser.add_argument("--latency-rounds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     # The sandbox runs the emulator from its own work directory: absolute paths only.
     args.tessera_drivers = os.path.abspath(args.tessera_drivers)
@@ -253,11 +271,15 @@ def main():
     except sandbox.Skip as skip:
         print(f"SKIP: {skip}", file=sys.stderr)
         return sandbox.SKIP
-    results = {}
-    for name, drivers in (("tessera", args.tessera_drivers), ("libccid", args.libccid_drivers)):
-        print(f"measuring {name} ...", file=sys.stderr)
-        results[name] = measure(drivers, args.emulator, args.apdus, args.latency_rounds)
-    report(results)
+    turns = {"tessera": [], "libccid": []}
+    for turn in range(max(1, args.repeats)):
+        for name, drivers in (("tessera", args.tessera_drivers),
+                              ("libccid", args.libccid_drivers)):
+            print(f"measuring {name}, turn {turn + 1} of {max(1, args.repeats)} ...",
+                  file=sys.stderr)
+            turns[name].append(measure(drivers, args.emulator, args.apdus,
+                                       args.latency_rounds))
+    report({name: combine(results) for name, results in turns.items()})
     return 0
 
 
