@@ -217,6 +217,8 @@ Engine::Engine(Config config) : config_(std::move(config)) {
 
 void Engine::reset() {
     state_ = State::idle;
+    delegated_ = false;
+    delegated_unanswered_ = false;
     ns_ = 0;
     nr_ = 0;
     ifsc_ = config_.ifsc;
@@ -256,7 +258,48 @@ Step Engine::start(ByteView apdu) {
     if (apdu.size() > kMaxCommandSize) {
         return fail(Error::command_too_long);
     }
-    command_.assign(apdu.begin(), apdu.end());
+    prepare_exchange(Bytes(apdu.begin(), apdu.end()), false);
+    began_with_ifs_request_ = ifs_request_pending_;
+    if (std::exchange(resynch_first_, false)) {
+        return start_resynch();
+    }
+    return begin_transmission();
+}
+
+Result<std::array<std::uint8_t, 3>> Engine::start_delegated(std::size_t inf_length) {
+    if (state_ != State::idle || resynch_first_) {
+        log("illegal event 'start_delegated' in state " + std::string(t1::name(state_)));
+        return Error::unexpected_event;
+    }
+    if (needs_card_reset_) {
+        return Error::card_reset_required;
+    }
+    if (inf_length == 0 || inf_length > ifsc_) {
+        return Error::delegated_too_long;
+    }
+    prepare_exchange(Bytes(inf_length, 0x00), true);  // zeros stand for the INF sent elsewhere
+    chunk_size_ = inf_length;
+    began_with_ifs_request_ = false;  // a pending S(IFS request) waits for start()
+    const Block block = current_i_block();
+    state_ = State::awaiting_response;
+    attempts_ = 1;
+    last_sent_ = block;
+    const Bytes wire = encode_block(block, config_.edc);  // 11.3.1: NAD, PCB, LEN first
+    return std::array<std::uint8_t, 3>{wire[0], wire[1], wire[2]};
+}
+
+void Engine::abandon_delegated() {
+    if (std::exchange(delegated_unanswered_, false) && state_ == State::awaiting_response) {
+        state_ = State::idle;
+        delegated_ = false;
+        command_.clear();
+    }
+}
+
+void Engine::prepare_exchange(Bytes command, bool delegated) {
+    command_ = std::move(command);
+    delegated_ = delegated;
+    delegated_unanswered_ = delegated;
     command_offset_ = 0;
     chunk_size_ = 0;
     response_.clear();
@@ -265,17 +308,13 @@ Step Engine::start(ByteView apdu) {
     card_requests_ = 0;
     wtx_granted_ = std::chrono::microseconds(0);
     next_wtx_multiplier_ = 1;
-    began_with_ifs_request_ = ifs_request_pending_;
-    if (std::exchange(resynch_first_, false)) {
-        return start_resynch();
-    }
-    return begin_transmission();
 }
 
 Step Engine::on_received(ByteView bytes) {
     if (state_ == State::idle) {
         return reject("on_received");
     }
+    delegated_unanswered_ = false;
     Block block;
     const Event event = classify(bytes, block);
     return dispatch(event, block);
@@ -285,6 +324,7 @@ Step Engine::on_timeout() {
     if (state_ == State::idle) {
         return reject("on_timeout");
     }
+    delegated_unanswered_ = false;
     return dispatch(Event::no_answer, Block{});
 }
 
@@ -292,6 +332,7 @@ Step Engine::on_parity_error() {
     if (state_ == State::idle) {
         return reject("on_parity_error");
     }
+    delegated_unanswered_ = false;
     return dispatch(Event::edc_error, Block{});
 }
 
@@ -442,7 +483,12 @@ Step Engine::send_next_chunk() {
     return send_chunk();
 }
 
-Step Engine::retransmit_i_block() { return transmit_again(current_i_block()); }
+Step Engine::retransmit_i_block() {
+    if (delegated_) {
+        return fail(Error::delegated_block_lost);
+    }
+    return transmit_again(current_i_block());
+}
 
 // The card's I-block acknowledges our last I-block; chained response blocks are
 // acknowledged with R(N(R)) (11.6.2.3) until one arrives with M = 0.
@@ -543,6 +589,9 @@ Step Engine::finish_resynch() {
     response_.clear();
     response_blocks_ = 0;
     card_requests_ = 0;
+    if (delegated_) {
+        return fail(Error::delegated_block_lost);  // the card lost the block: not ours to send
+    }
     return begin_transmission();
 }
 

@@ -27,6 +27,10 @@
 //     Error::resynch_failed: the card must be reset.
 //     A chained I-block with the wrong N(S) triggers RESYNCH at once (engine.cpp says
 //     why: an R-block would let a desynchronised card skip data).
+//   - a delegated I-block (start_delegated): a PIN pad reader sends the one I-block of a
+//     PIN command from the engine's prologue; the engine takes the card's answer from
+//     there on and fails with Error::delegated_block_lost should the card want the block
+//     again (only the reader had its INF).
 // Every loop a card can drive is bounded (Config): retransmissions, RESYNCHs, consecutive
 // card S-requests, total WTX time, response bytes and response blocks. When a bound ends
 // an exchange the card is still in the middle of (or an S(ABORT) is not followed by the
@@ -50,6 +54,7 @@
 // command APDU; returned Steps own their bytes.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +62,7 @@
 #include <string_view>
 
 #include "iso7816/bytes.hpp"
+#include "iso7816/result.hpp"
 #include "iso7816/step.hpp"
 #include "iso7816/timing.hpp"
 #include "t1/block.hpp"
@@ -132,6 +138,22 @@ public:
 
     /// Begins a transmission of `apdu` (copied). Legal only in State::idle.
     Step start(ByteView apdu);
+    /// Begins a transmission whose one I-block another party sends: a PIN pad reader at
+    /// TPDU level builds it around the PIN APDU it completes, from this prologue (CCID
+    /// 6.1.11.7 bTeoPrologue: NAD, PCB with N(S) and M = 0, LEN = inf_length), and
+    /// hands back the card's first block, which goes to on_received(); the rest of the
+    /// exchange (WTX, chained response) runs as usual. Legal in State::idle; a pending
+    /// S(IFS request) waits for the next start(), a pending RESYNCH fails it (the
+    /// caller sends an ordinary command first). The block can not be sent again: a card
+    /// asking for it ends the exchange with Error::delegated_block_lost.
+    /// Errors: delegated_too_long (inf_length 0 or above IFSC), card_reset_required,
+    /// unexpected_event (not idle, or RESYNCH due).
+    Result<std::array<std::uint8_t, 3>> start_delegated(std::size_t inf_length);
+    /// The other party did not send the delegated I-block after all (PIN entry
+    /// cancelled or timed out at the reader, the command refused): back to idle with
+    /// N(S) unchanged. Only between start_delegated() and the first on_received(),
+    /// on_timeout() or on_parity_error(); otherwise it does nothing.
+    void abandon_delegated();
     /// One block received from the card (untrusted; any bytes are accepted).
     Step on_received(ByteView block);
     /// No block arrived within the last Transmit's timeout.
@@ -168,6 +190,7 @@ private:
     Step dispatch(Event event, const Block& block);
     Event classify(ByteView bytes, Block& block) const;
 
+    void prepare_exchange(Bytes command, bool delegated);
     Step begin_transmission();
     Step finish_ifs_negotiation(const Block& block);
     Step ifs_refused(const Block& block);
@@ -207,6 +230,8 @@ private:
     std::size_t command_offset_ = 0;
     std::size_t chunk_size_ = 0;
     bool began_with_ifs_request_ = false;
+    bool delegated_ = false;  // the I-block was sent by another party (start_delegated)
+    bool delegated_unanswered_ = false;  // ... and no card event has come since
     Bytes response_;
     std::size_t response_blocks_ = 0;
 

@@ -52,6 +52,10 @@ const char* describe(Error error) {
             return "waiting time extensions exceed the allowed total";
         case Error::response_too_long:
             return "chained response longer than allowed";
+        case Error::delegated_block_lost:
+            return "the card asked again for the I-block the PIN pad reader built";
+        case Error::delegated_too_long:
+            return "a delegated I-block must carry 1 to IFSC bytes";
         case Error::chain_too_long:
             return "chained response has too many blocks";
     }

@@ -42,6 +42,8 @@ enum class Error {
     wtx_time_exceeded,     // the waiting time granted through WTX passed the bound
     response_too_long,     // the chained response exceeds max_response_size
     chain_too_long,        // the chained response exceeds max_response_blocks
+    delegated_block_lost,  // the card asked again for an I-block another party sent
+    delegated_too_long,    // start_delegated() with 0 or more than IFSC bytes
 };
 
 /// A short English description of the error, for logs.

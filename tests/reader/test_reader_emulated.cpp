@@ -14,6 +14,7 @@
 #include "tests/emulator/model/ccid_device.hpp"
 #include "tests/emulator/model/reader_profiles.hpp"
 #include "tests/emulator/port/model_port.hpp"
+#include "tests/sim/application.hpp"
 #include "tests/reader/fault_cases.hpp"
 #include "transport/reader/ccid_reader.hpp"
 
@@ -286,6 +287,39 @@ TEST_CASE("emulated: a card raising IFSC to 254 on a small-message TPDU reader: 
     REQUIRE(e.slot().link().has_value());
     CHECK(e.slot().link()->ifsc <= 50);
     check_update(e.slot(), 200);  // the card asks for IFSC 254 after the first block
+    check_update(e.slot(), 200);
+}
+
+TEST_CASE("emulated: PIN pad at TPDU level with T=1: the reader's I-block, the engine's sequence kept") {
+    ReaderConfig config = profile_with_card(Profile::tpdu, card_with({1}, iso7816::Convention::direct));
+    config.pin_pad = PinPadConfig{};
+    config.pin_pad->entries = {{"2468"}, {"1357", PinUserAction::cancel}, {"97531"}};
+    config.descriptor.bPINSupport = config.pin_pad->bPINSupport();
+    Emulated e(std::move(config));
+    REQUIRE(e.slot().power_on().has_value());
+    REQUIRE(e.slot().link()->protocol == 1);
+    check_read(e.slot(), 40);  // the engine has run: N(S) 1 now
+
+    transport::PinVerification pin;
+    pin.bmFormatString = 0x82;    // bytes, position 0, ASCII
+    pin.bmPINBlockString = 0x08;  // an 8-byte PIN block, no length field
+    pin.wPINMaxExtraDigit = 0x0408;
+    pin.bEntryValidationCondition = 0x02;
+    pin.bTeoPrologue = {0xAA, 0xBB, 0xCC};  // the caller's is not used: the slot's is
+    pin.abPINApdu = {0x80, sim::kInsEcho, 0x00, 0x00, 0x08, 0xFF, 0xFF, 0xFF, 0xFF,
+                     0xFF, 0xFF, 0xFF, 0xFF, 0x00};  // ECHO shows what the card got
+    std::array<std::uint8_t, 16> response{};
+    auto size = e.slot().verify_pin(pin, response);
+    REQUIRE_MESSAGE(size.has_value(), size.error().message(), " / ", e.slot().last_cause().message());
+    CHECK(Bytes(response.begin(), response.begin() + static_cast<std::ptrdiff_t>(*size)) ==
+          Bytes{'2', '4', '6', '8', 0xFF, 0xFF, 0xFF, 0xFF, 0x90, 0x00});
+
+    CHECK(e.slot().verify_pin(pin, response).error() == ReaderError::cancelled);
+    check_read(e.slot(), 40);  // the cancelled block never went out: N(S) still right
+
+    size = e.slot().verify_pin(pin, response);
+    REQUIRE(size.has_value());
+    CHECK(Bytes(response.begin(), response.begin() + 5) == Bytes{'9', '7', '5', '3', '1'});
     check_update(e.slot(), 200);
 }
 

@@ -790,3 +790,77 @@ TEST_CASE("Transmit timeout = BWT x WTX + 12 etu per byte sent and receivable + 
           2 * iso7816::t1_block_waiting_time({}, 7) + iso7816::etu_duration({}, 11 * 41) +
               iso7816::t1_character_waiting_time({}, 13));
 }
+
+// ---- A delegated I-block (a PIN pad reader at TPDU level, CCID 6.1.11.7) ----------------
+
+namespace {
+
+// What the PIN pad reader does with the prologue: the I-block around the APDU it built.
+Bytes delegated_block(const std::array<std::uint8_t, 3>& prologue, ByteView apdu, EdcType edc) {
+    REQUIRE(prologue[2] == apdu.size());
+    const bool ns = (prologue[1] & 0x40) != 0;
+    return t1::encode_block(t1::Block::i_block(prologue[0], ns ? 1 : 0, false, apdu), edc);
+}
+
+}  // namespace
+
+TEST_CASE("start_delegated: the prologue carries N(S); the card's answer completes the exchange") {
+    Rig rig(254, EdcType::lrc, false);
+    const auto prologue = rig.engine.start_delegated(kEcho.size());
+    REQUIRE(prologue.has_value());
+    CHECK(*prologue == std::array<std::uint8_t, 3>{0x00, 0x00, static_cast<std::uint8_t>(kEcho.size())});
+    CHECK(rig.engine.state() == t1::State::awaiting_response);
+    const auto answer = rig.card.receive(delegated_block(*prologue, kEcho, EdcType::lrc));
+    REQUIRE(answer.has_value());
+    const Step step = rig.engine.on_received(*answer);
+    REQUIRE(std::holds_alternative<Complete>(step));
+    CHECK(std::get<Complete>(step).response == hex("ABCD9000"));
+    CHECK(rig.engine.send_sequence() == 1);  // the delegated block used N(S) 0
+    const auto second = rig.engine.start_delegated(2);
+    REQUIRE(second.has_value());
+    CHECK((*second)[1] == 0x40);
+    rig.engine.abandon_delegated();  // the user cancelled: N(S) stays 1
+    CHECK(rig.engine.state() == t1::State::idle);
+    CHECK(rig.engine.send_sequence() == 1);
+    const auto after = rig.run(kEcho);  // the card expects N(S) 1: it is in step
+    REQUIRE(after.completed());
+    CHECK(join(after.blocks()) == join({"> I(1) 8 bytes", "< I(1) 4 bytes"}));
+}
+
+TEST_CASE("start_delegated: WTX goes through the engine; a card asking for the block again ends it") {
+    Rig rig(254, EdcType::lrc, false);
+    rig.card.add_fault({T1Fault::wtx, 0, 1, 0});
+    auto prologue = rig.engine.start_delegated(kEcho.size());
+    REQUIRE(prologue.has_value());
+    auto answer = rig.card.receive(delegated_block(*prologue, kEcho, EdcType::lrc));
+    REQUIRE(answer.has_value());
+    Step step = rig.engine.on_received(*answer);  // S(WTX request)
+    REQUIRE(std::holds_alternative<Transmit>(step));
+    answer = rig.card.receive(std::get<Transmit>(step).bytes);  // S(WTX response) -> I-block
+    REQUIRE(answer.has_value());
+    step = rig.engine.on_received(*answer);
+    REQUIRE(std::holds_alternative<Complete>(step));
+    CHECK(std::get<Complete>(step).response == hex("ABCD9000"));
+
+    // The card got the block damaged and asks for it again (R-block, 11.6.3.2): only the
+    // reader had it, the exchange fails.
+    prologue = rig.engine.start_delegated(kEcho.size());
+    REQUIRE(prologue.has_value());
+    const Bytes r_repeat = t1::encode_block(t1::Block::r_block(0x00, 1, t1::RCode::edc_error), EdcType::lrc);
+    step = rig.engine.on_received(r_repeat);
+    REQUIRE(std::holds_alternative<Failed>(step));
+    CHECK(std::get<Failed>(step).error == t1::Error::delegated_block_lost);
+    CHECK(rig.engine.state() == t1::State::idle);
+}
+
+TEST_CASE("start_delegated: refused when not idle, for an empty or oversized block, before RESYNCH") {
+    Rig rig(32, EdcType::lrc, false);
+    CHECK(rig.engine.start_delegated(0).error() == t1::Error::delegated_too_long);
+    CHECK(rig.engine.start_delegated(33).error() == t1::Error::delegated_too_long);
+    REQUIRE(rig.engine.start_delegated(32).has_value());
+    CHECK(rig.engine.start_delegated(4).error() == t1::Error::unexpected_event);
+    CHECK(std::holds_alternative<Failed>(rig.engine.start(kEcho)));
+    rig.engine.reset();
+    CHECK(rig.engine.state() == t1::State::idle);
+    CHECK(rig.engine.start_delegated(4).has_value());
+}

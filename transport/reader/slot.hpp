@@ -34,8 +34,10 @@
 // Ownership: created and owned by CcidReader; valid while the reader lives.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -127,11 +129,13 @@ public:
     /// verification (6.1.11.7) or modification (6.1.11.8) structure; writes the card's
     /// response APDU into `response`. The wait covers bTimeOut (or 30 s when 0) plus the
     /// APDU wait; the reader's time extensions extend it within the exchange's cap.
-    /// Supported at short / extended APDU level and for T=0 at TPDU level, where the
-    /// reader answers with the response APDU; with T=1 at TPDU or character level the
-    /// answer would be a T=1 block built from bTeoPrologue, which this model does not run:
-    /// not_supported. Errors: as transmit(), plus timeout (PIN_TIMEOUT), cancelled
-    /// (PIN_CANCELLED), not_supported (bPINSupport lacks the operation).
+    /// Supported at short / extended APDU level and at TPDU level: with T=0 the reader
+    /// answers with the response APDU; with T=1 bTeoPrologue is the slot's (NAD, PCB
+    /// with the engine's N(S), LEN), the reader answers with the card's block and the
+    /// slot's T=1 engine completes the exchange (the structure's own bTeoPrologue is
+    /// ignored). At character level: not_supported. Errors: as transmit(), plus timeout
+    /// (PIN_TIMEOUT), cancelled (PIN_CANCELLED), not_supported (bPINSupport lacks the
+    /// operation).
     Result<std::size_t> verify_pin(const transport::PinVerification& pin,
                                    std::span<std::uint8_t> response);
     Result<std::size_t> modify_pin(const transport::PinModification& pin,
@@ -170,8 +174,13 @@ private:
     std::chrono::milliseconds t0_tpdu_timeout() const;
     std::chrono::milliseconds apdu_level_timeout() const;
     // slot_secure.cpp
-    Result<std::size_t> secure(const CommandEncoder& encode, std::uint8_t bTimeOut,
-                               std::span<std::uint8_t> response);
+    using TeoPrologue = std::array<std::uint8_t, 3>;
+    using SecureEncoder =
+        std::function<Result<Bytes>(transport::Address, const TeoPrologue& prologue)>;
+    Result<std::size_t> secure(const SecureEncoder& encode, std::size_t apdu_length,
+                               std::uint8_t bTimeOut, std::span<std::uint8_t> response);
+    Result<std::size_t> finish_secure_t1(const Result<transport::Response>& answer,
+                                         std::span<std::uint8_t> response);
 
     const std::size_t index_;
     ReaderContext& context_;

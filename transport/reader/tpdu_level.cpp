@@ -22,7 +22,11 @@ Result<Bytes> transmit_t0_tpdu(XfrChannel& channel, ByteView apdu,
 
 Result<Bytes> transmit_t1_blocks(XfrChannel& channel, t1::Engine& engine, ByteView apdu,
                                  std::chrono::milliseconds overhead, std::size_t max_response) {
-    Step step = engine.start(apdu);
+    return continue_t1_blocks(channel, engine, engine.start(apdu), overhead, max_response);
+}
+
+Result<Bytes> continue_t1_blocks(XfrChannel& channel, t1::Engine& engine, Step step,
+                                 std::chrono::milliseconds overhead, std::size_t max_response) {
     for (;;) {  // every card-driven loop is bounded by the engine (t1/engine.hpp)
         if (auto* done = std::get_if<Complete>(&step)) {
             if (done->response.size() > max_response) return ReaderError::buffer_too_small;

@@ -31,4 +31,10 @@ Result<Bytes> transmit_t0_tpdu(XfrChannel& channel, ByteView apdu,
 Result<Bytes> transmit_t1_blocks(XfrChannel& channel, t1::Engine& engine, ByteView apdu,
                                  std::chrono::milliseconds overhead, std::size_t max_response);
 
+/// Goes on with a T=1 transmission from the engine's `step`, as transmit_t1_blocks()
+/// does after start(): for an exchange begun elsewhere (a PIN pad reader's I-block,
+/// t1::Engine::start_delegated()).
+Result<Bytes> continue_t1_blocks(XfrChannel& channel, t1::Engine& engine, Step step,
+                                 std::chrono::milliseconds overhead, std::size_t max_response);
+
 }  // namespace tessera::reader

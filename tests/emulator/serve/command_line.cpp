@@ -179,22 +179,19 @@ Parsed<CommandLine> parse_command_line(std::span<const std::string_view> argumen
         const std::string name(option);
         // Options without a value.
         if (option == "--help" || option == "-h" || option == "--list-profiles" ||
-            option == "--no-card-at-start") {
+            option == "--no-card-at-start" || option == "--pinpad") {
             if (cursor.has_inline_value()) {
                 return fail("option " + name + " takes no value");
             }
             if (option == "--no-card-at-start") {
                 line.no_card_at_start = true;
+            } else if (option == "--pinpad") {
+                line.pin_pad = true;
             } else if (line.action == CliAction::serve) {
                 line.action =
                     option == "--list-profiles" ? CliAction::list_profiles : CliAction::help;
             }
             continue;
-        }
-        if (option == "--pinpad") {
-            return fail(
-                "option --pinpad: the emulated reader has no PIN pad model yet "
-                "(PC_to_RDR_Secure is answered CMD_NOT_SUPPORTED)");
         }
         const bool known = option == "--profile" || option == "--dump" || option == "--interface" ||
                            option == "--readers" || option == "--card" || option == "--serial" ||
@@ -290,6 +287,11 @@ Parsed<EmulatorSetup> make_setup(const CommandLine& line) {
     if (line.serial) {
         base.serial = *line.serial;
     }
+    if (line.pin_pad && !base.pin_pad) {  // the pinpad profile's keypad and 2 x 16 display
+        base.pin_pad = make_profile(Profile::pinpad).pin_pad;
+        base.descriptor.bPINSupport = base.pin_pad->bPINSupport();
+        base.descriptor.wLcdLayout = base.pin_pad->wLcdLayout;
+    }
 
     const std::size_t slots = transport::slot_count(base.descriptor);
     std::vector<CardSpec> specs = line.cards;
@@ -333,6 +335,8 @@ std::string usage_text() {
         "  --card SPEC         the card of slot 0, then slot 1, ... (repeatable); default:\n"
         "                      'auto' in every slot (T=1 if the reader has it, else T=0)\n"
         "  --no-card-at-start  every slot starts empty\n"
+        "  --pinpad            add a PIN pad (verification, modification, 2 x 16 display;\n"
+        "                      the user types 1234) to the profile or dump\n"
         "  --serial TEXT       serial number string (several readers: TEXT-0, TEXT-1, ...)\n"
         "  --product TEXT      product string\n"
         "  --vid HEX, --pid HEX  USB vendor / product ID (profiles: 0x1209 / 0x0001)\n"

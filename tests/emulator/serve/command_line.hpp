@@ -50,6 +50,7 @@ struct CommandLine {
     std::size_t readers = 1;
     std::vector<CardSpec> cards;
     bool no_card_at_start = false;
+    bool pin_pad = false;  // --pinpad
     std::optional<std::string> serial;
     std::optional<std::string> product;
     std::optional<std::uint16_t> vendor_id;

@@ -191,6 +191,14 @@ TEST_CASE("command line: profiles, readers, cards and identity") {
     CHECK(empty.readers[0].config.cards.empty());
     CHECK(empty.readers[0].card_for_slot(0).kind == CardKind::t0_t1);
 
+    const EmulatorSetup pin_pad = setup_of({"--profile", "tpdu", "--pinpad", "--card", "t1"});
+    const ReaderConfig& keypad = pin_pad.readers[0].config;
+    REQUIRE(keypad.pin_pad.has_value());
+    CHECK(keypad.descriptor.bPINSupport == 0x03);
+    CHECK(keypad.descriptor.wLcdLayout == 0x0210);
+    CHECK((keypad.descriptor.dwFeatures & transport::kFeatureTpduLevel) != 0);
+    CHECK_FALSE(setup_of({"--profile", "tpdu"}).readers[0].config.pin_pad.has_value());
+
     const EmulatorSetup none = setup_of({"--card", "none"});
     REQUIRE(none.readers[0].config.cards.size() == 1);
     CHECK_FALSE(none.readers[0].config.cards[0].has_value());
@@ -232,7 +240,7 @@ TEST_CASE("command line: bad options say what is wrong") {
     CHECK(contains(error_of({"--pid", "zz"}), "--pid 'zz'"));
     CHECK(contains(error_of({"--card", "t3"}), "--card: card spec 't3'"));
     CHECK(contains(error_of({"--help=yes"}), "takes no value"));
-    CHECK(contains(error_of({"--pinpad"}), "no PIN pad"));
+    CHECK(contains(error_of({"--pinpad=yes"}), "takes no value"));
     CHECK(contains(error_of({"--product", ""}), "non-empty"));
     CHECK(contains(setup_error_of({"--card", "t1", "--card", "t1"}),
                    "2 --card specs given, but the reader has 1 slot"));
