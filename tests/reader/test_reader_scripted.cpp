@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "t1/block.hpp"
 #include "transport/ccid_interrupt.hpp"
 #include "transport/reader/card_parameters.hpp"
 #include "transport/reader/ccid_reader.hpp"
@@ -26,6 +27,7 @@ using transport::PowerSelect;
 namespace {
 
 constexpr std::uint8_t kIccMute = 0xFE;
+constexpr std::uint8_t kPinCancelled = 0xEF;  // CCID 6.2.6 PIN_CANCELLED
 
 // The ABORT class request (CCID 5.3.1): class, interface, host to device; wValue bSeq << 8
 // | bSlot; wIndex the interface (0).
@@ -435,6 +437,52 @@ TEST_CASE("T=1 at TPDU level: IFSD and the host's INF fit one CCID message (CCID
     CHECK(link->protocol == 1);
     CHECK(link->ifsd == 248);  // 263 - 10 - 3 - 2
     CHECK(link->ifsc == 248);  // min(IFSC 254, 248)
+    check_script_done(port);
+}
+
+TEST_CASE("verify_pin at TPDU level with T=1: bTeoPrologue from the engine; a mute card gets R(0) by XfrBlock") {
+    const Bytes atr_bytes = hex("3B 80 81 71 FE 45 01 CA");  // T=1, IFSC 254, CRC
+    auto card = read_card_parameters(atr_bytes);
+    REQUIRE(card.has_value());
+    iso7816::LinkChoice fd_dd;
+    fd_dd.protocol = 1;
+    ScriptPort port(test_port_info(false));
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
+              expect_write(power_on(1, PowerSelect::automatic)), answer_read(data_block(1, atr_bytes)),
+              expect_write(set_parameters(2, protocol_data_for(*card, fd_dd))),
+              answer_read(parameters_answer(2, protocol_data_for(*card, fd_dd)))});
+    auto descriptor = test_descriptor(transport::kFeatureTpduLevel | transport::kFeatureAutoVoltage);
+    descriptor.bPINSupport = 0x01;
+    auto reader = open_reader(port, descriptor);
+    REQUIRE(reader->slot(0)->power_on().has_value());
+
+    transport::PinVerification pin;
+    pin.bTimeOut = 5;
+    pin.abPINApdu = hex("00 20 00 01 08 FF FF FF FF FF FF FF FF");
+    transport::PinVerification sent = pin;
+    sent.bTeoPrologue = {0x00, 0x00, 0x0D};  // NAD 0, I(0) (the S(IFS request) waits), LEN 13
+    const auto crc = t1::EdcType::crc;
+    port.add({expect_write(*transport::encode_secure_pin_verification(test_limits(), {0, 3}, sent)),
+              answer_read(failed_answer(MessageType::RDR_to_PC_DataBlock, 3, kIccMute)),
+              expect_write(xfr_block(4, t1::encode_block(t1::Block::r_block(0, 0, t1::RCode::other_error), crc))),
+              answer_read(data_block(4, t1::encode_block(t1::Block::i_block(0, 0, false, hex("90 00")), crc)))});
+    std::array<std::uint8_t, 4> response{};
+    auto size = reader->slot(0)->verify_pin(pin, response);
+    REQUIRE_MESSAGE(size.has_value(), size.error().message());
+    CHECK(*size == 2);
+    CHECK(response[0] == 0x90);
+    check_script_done(port);
+
+    // The user cancels at the keypad: the block never went out, N(S) stays 1.
+    sent.bTeoPrologue = {0x00, 0x40, 0x0D};
+    port.add({expect_write(*transport::encode_secure_pin_verification(test_limits(), {0, 5}, sent)),
+              answer_read(failed_answer(MessageType::RDR_to_PC_DataBlock, 5, kPinCancelled))});
+    CHECK(reader->slot(0)->verify_pin(pin, response).error() == ReaderError::cancelled);
+    port.add({expect_write(*transport::encode_secure_pin_verification(test_limits(), {0, 6}, sent)),
+              answer_read(data_block(6, t1::encode_block(t1::Block::i_block(0, 1, false, hex("63 C2")), crc)))});
+    size = reader->slot(0)->verify_pin(pin, response);
+    REQUIRE(size.has_value());
+    CHECK(response[1] == 0xC2);
     check_script_done(port);
 }
 

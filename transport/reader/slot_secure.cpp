@@ -91,7 +91,6 @@ Result<std::size_t> Slot::secure(const SecureEncoder& encode, std::size_t apdu_l
 Result<std::size_t> Slot::finish_secure_t1(const Result<transport::Response>& answer,
                                            std::span<std::uint8_t> response) {
     t1::Engine& engine = *t1_engine_;
-    Step step = Failed{make_error_code(ReaderError::protocol_error)};
     if (!answer) {
         engine.reset();
         return fail(answer.error());
@@ -100,16 +99,15 @@ Result<std::size_t> Slot::finish_secure_t1(const Result<transport::Response>& an
         forget_card();
         return fail(ReaderError::no_card);
     }
-    if (!answer->failed()) {
-        step = engine.on_received(answer->abData);
-    } else if (answer->slot_error() == transport::CcidError::icc_mute) {
-        step = engine.on_timeout();
-    } else if (answer->slot_error() == transport::CcidError::xfr_parity_error) {
-        step = engine.on_parity_error();
-    } else {
+    const std::error_code refused = answer->failed() ? answer->slot_error() : std::error_code();
+    if (refused && refused != transport::CcidError::icc_mute &&
+        refused != transport::CcidError::xfr_parity_error) {
         engine.abandon_delegated();
-        return fail(answer->slot_error());
+        return fail(refused);
     }
+    Step step = !refused                                     ? engine.on_received(answer->abData)
+                : refused == transport::CcidError::icc_mute ? engine.on_timeout()
+                                                             : engine.on_parity_error();
     Xfr xfr(*this);
     auto apdu = continue_t1_blocks(xfr, engine, std::move(step), context_.options.command_overhead,
                                    response.size());
