@@ -75,6 +75,26 @@ std::unique_ptr<CcidReader> powered_reader(ScriptPort& port, std::uint32_t featu
     return reader;
 }
 
+// Opens a one-slot reader of `descriptor` (automatic voltage) and powers a T=1 card with
+// IFSC 254 and CRC (ATR 3B 80 81 71 FE 45 01 CA) at Fd/Dd: bSeq 0 GetSlotStatus,
+// 1 IccPowerOn, 2 SetParameters.
+std::unique_ptr<CcidReader> powered_t1_tpdu_reader(ScriptPort& port,
+                                                   const transport::ClassDescriptor& descriptor) {
+    const Bytes atr_bytes = hex("3B 80 81 71 FE 45 01 CA");
+    auto card = read_card_parameters(atr_bytes);
+    REQUIRE(card.has_value());
+    CHECK(card->crc);
+    iso7816::LinkChoice fd_dd;
+    fd_dd.protocol = 1;
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
+              expect_write(power_on(1, PowerSelect::automatic)), answer_read(data_block(1, atr_bytes)),
+              expect_write(set_parameters(2, protocol_data_for(*card, fd_dd))),
+              answer_read(parameters_answer(2, protocol_data_for(*card, fd_dd)))});
+    auto reader = open_reader(port, descriptor);
+    REQUIRE(reader->slot(0)->power_on().has_value());
+    return reader;
+}
+
 }  // namespace
 
 TEST_CASE("open: the listener starts, then one GetSlotStatus per slot learns presence") {
@@ -416,22 +436,11 @@ TEST_CASE("SetParameters refused at Fd/Dd: the parameters in force (GetParameter
 
 TEST_CASE("T=1 at TPDU level: IFSD and the host's INF fit one CCID message (CCID 6.1.4, ISO 7816-3 11.4.2)") {
     // SCR331-DI: dwMaxCCIDMessageLength 263, dwMaxIFSD 252; the card: IFSC 254, CRC.
-    const Bytes atr_bytes = hex("3B 80 81 71 FE 45 01 CA");
-    auto card = read_card_parameters(atr_bytes);
-    REQUIRE(card.has_value());
-    CHECK(card->crc);
-    iso7816::LinkChoice fd_dd;
-    fd_dd.protocol = 1;
     ScriptPort port(test_port_info(false));
-    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
-              expect_write(power_on(1, PowerSelect::automatic)), answer_read(data_block(1, atr_bytes)),
-              expect_write(set_parameters(2, protocol_data_for(*card, fd_dd))),
-              answer_read(parameters_answer(2, protocol_data_for(*card, fd_dd)))});
     auto descriptor = test_descriptor(transport::kFeatureTpduLevel | transport::kFeatureAutoVoltage);
     descriptor.dwMaxCCIDMessageLength = 263;
     descriptor.dwMaxIFSD = 252;
-    auto reader = open_reader(port, descriptor);
-    REQUIRE(reader->slot(0)->power_on().has_value());
+    auto reader = powered_t1_tpdu_reader(port, descriptor);
     const auto link = reader->slot(0)->link();
     REQUIRE(link.has_value());
     CHECK(link->protocol == 1);
@@ -441,20 +450,10 @@ TEST_CASE("T=1 at TPDU level: IFSD and the host's INF fit one CCID message (CCID
 }
 
 TEST_CASE("verify_pin at TPDU level with T=1: bTeoPrologue from the engine; a mute card gets R(0) by XfrBlock") {
-    const Bytes atr_bytes = hex("3B 80 81 71 FE 45 01 CA");  // T=1, IFSC 254, CRC
-    auto card = read_card_parameters(atr_bytes);
-    REQUIRE(card.has_value());
-    iso7816::LinkChoice fd_dd;
-    fd_dd.protocol = 1;
     ScriptPort port(test_port_info(false));
-    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
-              expect_write(power_on(1, PowerSelect::automatic)), answer_read(data_block(1, atr_bytes)),
-              expect_write(set_parameters(2, protocol_data_for(*card, fd_dd))),
-              answer_read(parameters_answer(2, protocol_data_for(*card, fd_dd)))});
     auto descriptor = test_descriptor(transport::kFeatureTpduLevel | transport::kFeatureAutoVoltage);
     descriptor.bPINSupport = 0x01;
-    auto reader = open_reader(port, descriptor);
-    REQUIRE(reader->slot(0)->power_on().has_value());
+    auto reader = powered_t1_tpdu_reader(port, descriptor);
 
     transport::PinVerification pin;
     pin.bTimeOut = 5;
