@@ -7,6 +7,8 @@
 #   ./dev.sh test   install what is missing, build, run every test: the g++ build with
 #                   warnings as errors, then a clang build with ASan+UBSan that also runs
 #                   the libFuzzer targets; ends with one line "N passed, N failed".
+#   ./dev.sh tsan   the threaded tests (reader model, libusb backend, several readers,
+#                   the IFD handler) in a clang ThreadSanitizer build (build/tsan).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -47,8 +49,15 @@ case "${1:-}" in
         meson test -C build/asan --print-errorlogs || true
         exec python3 tests/summarise.py build/gcc build/asan
         ;;
+    tsan)
+        scripts/install-deps.sh test
+        CC=clang CXX=clang++ setup build/tsan --werror -Db_sanitize=thread -Db_lundef=false
+        ninja -C build/tsan
+        TSAN_OPTIONS="suppressions=$PWD/tests/emulator/testbed/tsan.supp halt_on_error=1" \
+            meson test -C build/tsan --print-errorlogs --suite unit --suite usb
+        ;;
     *)
-        echo "usage: $0 demo|test|bench" >&2
+        echo "usage: $0 demo|test|bench|tsan" >&2
         exit 2
         ;;
 esac
