@@ -6,10 +6,11 @@
 // port (trace_port.hpp) wrap any implementation. The reader code sees nothing else of USB.
 //
 // Threads. Every function may be called from any thread, concurrently, except where
-// noted. The blocking calls (bulk_write, bulk_read, control, clear_halt) block the
-// calling thread until the transfer completes, fails, times out or is cancelled; they
-// never block on another call's transfer. Called on the backend's event thread (from an
-// interrupt handler, say) they return UsbError::wrong_thread instead of deadlocking.
+// noted. The blocking calls (bulk_write, bulk_read, bulk_write_read, control, clear_halt)
+// block the calling thread until the transfer completes, fails, times out or is
+// cancelled; they never block on another call's transfer. Called on the backend's event
+// thread (from an interrupt handler, say) they return UsbError::wrong_thread instead of
+// deadlocking.
 // Timeouts: a timeout of zero means "no timeout" (the transfer ends only by completion,
 // cancel_pending(), device loss or close); the reader code always passes a bounded one.
 //
