@@ -8,6 +8,10 @@ reader with a T=1 card) and the same Debian pcscd in a private mount namespace
   - APDUs per second for a 255-byte case-4 ECHO and for a 4 KiB extended ECHO;
   - USB transfers per APDU (URBs the emulator saw, divided by the APDUs sent);
   - CPU time per APDU of the pcscd process (driver included: same pcscd for both);
+  - instructions per APDU inside the driver, counted by callgrind (repeatable where CPU
+    time is not): pcscd runs under valgrind, counting only in IFDHTransmitToICC and, for
+    tessera, in its libusb event thread (where its transfers complete; libccid completes
+    them inside the call), over --callgrind-apdus 255-byte ECHOs after a warm-up;
   - card insertion and removal latency as a client sees it: from the emulator's event
     (CLOCK_MONOTONIC, printed by the emulator) to SCardGetStatusChange returning in a
     client already waiting, in four states: card idle, powered, in use, after a
@@ -26,10 +30,14 @@ facility.
 """
 
 import argparse
+import glob
 import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -190,6 +198,62 @@ def latencies(box, context, reader, rounds):
     return out
 
 
+# Functions whose instructions count as the driver's: the IFD handler's transmit call
+# (both drivers) and tessera's libusb event thread (ContextCore::run).
+DRIVER_FUNCTIONS = ("IFDHTransmitToICC", "*ContextCore::run*")
+
+
+def callgrind_total(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def instructions_per_apdu(drivers, emulator, apdus):
+    """Instructions per 255-byte ECHO inside the driver, pcscd under callgrind."""
+    valgrind = shutil.which("valgrind")
+    control = shutil.which("callgrind_control")
+    if not valgrind or not control or apdus <= 0:
+        return None
+    out = os.path.join(tempfile.gettempdir(), f"tessera-bench-callgrind.{os.getpid()}.out")
+    prefix = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}",
+              "--collect-atstart=no"] + [f"--toggle-collect={f}" for f in DRIVER_FUNCTIONS]
+    try:
+        with sandbox.Sandbox(drivers, emulator, readers=1, log=open(os.devnull, "w"),
+                             pcscd_prefix=prefix) as box:
+            rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            ok(rv, "SCardEstablishContext")
+            rv, handle, _ = scard.SCardConnect(context, reader_name(context),
+                                               scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T1)
+            ok(rv, "SCardConnect")
+            data = [(7 * i + 3) & 0xFF for i in range(255)]
+            apdu = [0x80, 0xEE, 0x00, 0x00, 0xFF] + data + [0x00]
+            for _ in range(10):  # warm up, then count from zero
+                scard.SCardTransmit(handle, scard.SCARD_PCI_T1, apdu)
+            subprocess.run([control, "-z", str(box.pcscd.pid)], check=True,
+                           capture_output=True, timeout=60)
+            for _ in range(apdus):
+                rv, response = scard.SCardTransmit(handle, scard.SCARD_PCI_T1, apdu)
+                ok(rv, "SCardTransmit")
+                if response != data + [0x90, 0x00]:
+                    raise RuntimeError("wrong response under callgrind")
+            subprocess.run([control, "-d", str(box.pcscd.pid)], check=True,
+                           capture_output=True, timeout=60)
+            dumps = sorted(glob.glob(out + ".*"))
+            if not dumps:
+                raise RuntimeError("callgrind wrote no dump")
+            total = callgrind_total(dumps[-1])
+            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+            scard.SCardReleaseContext(context)
+            box.pcscd.kill()  # pcscd does not shut down under valgrind; the dump is taken
+        return total / apdus
+    finally:
+        for path in glob.glob(out + "*"):
+            os.remove(path)
+
+
 def measure(drivers, emulator, apdus, rounds):
     with sandbox.Sandbox(drivers, emulator, readers=1, log=open(os.devnull, "w")) as box:
         rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
@@ -233,6 +297,9 @@ def report(results):
                      c[kind]["urbs_per_apdu"], "{:10.2f}"))
         rows.append((f"pcscd CPU ms per APDU, {label}", t[kind]["cpu_ms_per_apdu"],
                      c[kind]["cpu_ms_per_apdu"], "{:10.3f}"))
+        if kind == "short" and "instructions" in t and "instructions" in c:
+            rows.append(("driver instructions per APDU (callgrind), 255-byte ECHO",
+                         t["instructions"], c["instructions"], "{:10.0f}"))
     for state in t["latency"]:
         for index, event in ((0, "removal"), (1, "insertion")):
             tv, cv = t["latency"][state][index], c["latency"][state][index]
@@ -261,6 +328,8 @@ def main():
     parser.add_argument("--apdus", type=int, default=1000)
     parser.add_argument("--latency-rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--callgrind-apdus", type=int, default=200,
+                        help="APDUs counted under callgrind (0: skip; needs valgrind)")
     args = parser.parse_args()
     # The sandbox runs the emulator from its own work directory: absolute paths only.
     args.tessera_drivers = os.path.abspath(args.tessera_drivers)
@@ -279,7 +348,13 @@ def main():
                   file=sys.stderr)
             turns[name].append(measure(drivers, args.emulator, args.apdus,
                                        args.latency_rounds))
-    report({name: combine(results) for name, results in turns.items()})
+    results = {name: combine(runs) for name, runs in turns.items()}
+    for name, drivers in (("tessera", args.tessera_drivers), ("libccid", args.libccid_drivers)):
+        print(f"counting {name}'s instructions under callgrind ...", file=sys.stderr)
+        count = instructions_per_apdu(drivers, args.emulator, args.callgrind_apdus)
+        if count is not None:
+            results[name]["instructions"] = count
+    report(results)
     return 0
 
 

@@ -3,7 +3,7 @@
 #   scripts/install-deps.sh build   compiler, meson, libraries
 #   scripts/install-deps.sh demo    build + umockdev, pcscd and PC/SC clients (main job)
 #   scripts/install-deps.sh test    demo + clang (sanitizers, libFuzzer) and opensc
-#   scripts/install-deps.sh bench   demo + Debian's libccid (the comparison)
+#   scripts/install-deps.sh bench   demo + Debian's libccid (the comparison) + valgrind
 # Needs root (or sudo) only when something is missing. Never downloads anything but
 # Debian packages.
 set -euo pipefail
@@ -17,7 +17,7 @@ case "$profile" in
     build) ;;
     demo) packages+=("${emulation[@]}") ;;
     test) packages+=(clang libclang-rt-14-dev "${emulation[@]}" opensc) ;;
-    bench) packages+=("${emulation[@]}" libccid) ;;
+    bench) packages+=("${emulation[@]}" libccid valgrind) ;;
     *) echo "install-deps: unknown profile '$profile' (build|demo|test|bench)" >&2; exit 2 ;;
 esac
 

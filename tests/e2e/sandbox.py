@@ -89,12 +89,14 @@ def wait_for(predicate, timeout, what):
 class Sandbox:
     """Emulator + pcscd in the current (private) mount namespace. Use with `with`."""
 
-    def __init__(self, drivers, emulator, readers=1, work=None, pcscd_args=(), log=None):
+    def __init__(self, drivers, emulator, readers=1, work=None, pcscd_args=(), log=None,
+                 pcscd_prefix=()):
         self.drivers = drivers
         self.emulator_cmd = emulator
         self.readers = readers
         self.work = work or tempfile.mkdtemp(prefix="tessera-e2e.")
         self.pcscd_args = list(pcscd_args)
+        self.pcscd_prefix = list(pcscd_prefix)  # e.g. valgrind and its options
         self.log = log or sys.stderr
         self.emulator = None
         self.pcscd = None
@@ -181,7 +183,8 @@ class Sandbox:
         env.setdefault("ASAN_OPTIONS", "verify_asan_link_order=0")
         self.pcscd_log = os.path.join(self.work, "pcscd.log")
         pcscd = shutil.which("pcscd") or "/usr/sbin/pcscd"
-        self.pcscd = subprocess.Popen([pcscd, "-f", "-d", "-c", conf] + self.pcscd_args,
+        self.pcscd = subprocess.Popen(self.pcscd_prefix + [pcscd, "-f", "-d", "-c", conf] +
+                                      self.pcscd_args,
                                       env=env, stdout=open(self.pcscd_log, "wb"),
                                       stderr=subprocess.STDOUT)
         wait_for(lambda: os.path.exists("/run/pcscd/pcscd.comm") or self._pcscd_died(),
@@ -231,7 +234,7 @@ class Sandbox:
         if self.pcscd and self.pcscd.poll() is None:
             self.pcscd.send_signal(signal.SIGINT)
             try:
-                self.pcscd.wait(timeout=10)
+                self.pcscd.wait(timeout=60 if self.pcscd_prefix else 10)
             except subprocess.TimeoutExpired:
                 self.pcscd.kill()
                 self.pcscd.wait()
