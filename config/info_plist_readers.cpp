@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "config/reader_name.hpp"
+#include "config/usb_id.hpp"
 
 namespace tessera::config {
 
@@ -38,40 +39,7 @@ namespace {
 constexpr std::array<std::string_view, 3> kListKeys = {kVendorIdKey, kProductIdKey,
                                                        kFriendlyNameKey};
 
-/// pcscd reads the IDs with strtol(.., 16): hex digits, an optional 0x. At most 4 digits.
-std::optional<std::uint16_t> parse_listed_id(std::string_view text) {
-    if (text.starts_with("0x") || text.starts_with("0X")) {
-        text.remove_prefix(2);
-    }
-    if (text.empty() || text.size() > 4) {
-        return std::nullopt;
-    }
-    std::uint16_t value = 0;
-    for (char c : text) {
-        int digit = 0;
-        if (c >= '0' && c <= '9') {
-            digit = c - '0';
-        } else if (c >= 'a' && c <= 'f') {
-            digit = c - 'a' + 10;
-        } else if (c >= 'A' && c <= 'F') {
-            digit = c - 'A' + 10;
-        } else {
-            return std::nullopt;
-        }
-        value = static_cast<std::uint16_t>(value * 16 + digit);
-    }
-    return value;
-}
-
-std::string id_text(std::uint16_t value) {
-    constexpr char kDigits[] = "0123456789ABCDEF";
-    std::string out = "0x0000";
-    for (std::size_t i = 5; i >= 2; --i) {
-        out[i] = kDigits[value & 0xF];
-        value = static_cast<std::uint16_t>(value >> 4);
-    }
-    return out;
-}
+std::string id_text(std::uint16_t value) { return "0x" + usb_id_text(value); }
 
 /// The three arrays, checked: present, strings only, equal lengths.
 Result<std::array<const PlistValue*, 3>> reader_lists(const PlistValue& root,
@@ -167,8 +135,8 @@ Result<std::vector<ListedReader>> listed_readers(const PlistValue& root,
     const PlistArray& names = *(*lists)[2]->as_array();
     std::vector<ListedReader> readers;
     for (std::size_t i = 0; i < vendors.size(); ++i) {
-        const auto vendor = parse_listed_id(*vendors[i].as_string());
-        const auto product = parse_listed_id(*products[i].as_string());
+        const auto vendor = parse_usb_id(*vendors[i].as_string());
+        const auto product = parse_usb_id(*products[i].as_string());
         if (!vendor || !product) {
             diagnostics.message = "entry " + std::to_string(i) + " (line " +
                                   std::to_string((vendor ? products[i] : vendors[i]).line) +

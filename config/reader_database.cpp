@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "config/reader_name.hpp"
+#include "config/usb_id.hpp"
 
 namespace tessera::config {
 
@@ -20,25 +21,12 @@ std::string_view trim(std::string_view text) {
     return text.substr(first, last - first + 1);
 }
 
-bool is_hex_digit(char c) {
-    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-}
-
-/// Exactly four hex digits.
+/// Exactly four hex digits, as readers.conf writes IDs.
 std::optional<std::uint16_t> parse_hex4(std::string_view text) {
-    if (text.size() != 4) {
+    if (text.size() != 4 || text.starts_with("0x") || text.starts_with("0X")) {
         return std::nullopt;
     }
-    std::uint16_t value = 0;
-    for (char c : text) {
-        if (!is_hex_digit(c)) {
-            return std::nullopt;
-        }
-        const int digit =
-            (c <= '9') ? c - '0' : (std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
-        value = static_cast<std::uint16_t>(value * 16 + digit);
-    }
-    return value;
+    return parse_usb_id(text);
 }
 
 std::string quoted(std::string_view text) {
@@ -49,16 +37,6 @@ std::string quoted(std::string_view text) {
         out += "...";
     }
     out += "'";
-    return out;
-}
-
-std::string hex4(std::uint16_t value) {
-    constexpr char kDigits[] = "0123456789ABCDEF";
-    std::string out(4, '0');
-    for (int i = 3; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = kDigits[value & 0xF];
-        value = static_cast<std::uint16_t>(value >> 4);
-    }
     return out;
 }
 
@@ -137,7 +115,8 @@ class Parser {
         const std::uint32_t key = (std::uint32_t{*vendor} << 16) | *product;
         if (const auto found = index_.find(key); found != index_.end()) {
             issue(number, DatabaseError::duplicate_reader,
-                  "reader " + hex4(*vendor) + ":" + hex4(*product) + " is already listed on line " +
+                  "reader " + usb_id_text(*vendor) + ":" + usb_id_text(*product) +
+                      " is already listed on line " +
                       std::to_string(entries_[found->second].line));
             return;
         }

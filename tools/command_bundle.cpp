@@ -13,7 +13,7 @@
 #include "config/reader_name.hpp"
 #include "tools/command.hpp"
 #include "tools/install_paths.hpp"
-#include "tools/usb_id.hpp"
+#include "config/usb_id.hpp"
 
 namespace tessera::tools {
 
@@ -100,7 +100,8 @@ int list_readers(const Arguments& arguments, std::ostream& out, std::ostream& er
         return kExitInvalidInput;
     }
     for (const config::ListedReader& reader : *readers) {
-        out << usb_id_text(reader.vendor_id) << ':' << usb_id_text(reader.product_id) << ' '
+        out << config::usb_id_text(reader.vendor_id) << ':'
+            << config::usb_id_text(reader.product_id) << ' '
             << reader.name << '\n';
     }
     return kExitOk;
@@ -115,8 +116,8 @@ int add_reader(const Arguments& arguments, std::ostream& out, std::ostream& err)
             << usage_text();
         return kExitUsage;
     }
-    const auto vendor_id = parse_usb_id(operands[0]);
-    const auto product_id = parse_usb_id(operands[1]);
+    const auto vendor_id = config::parse_usb_id(operands[0]);
+    const auto product_id = config::parse_usb_id(operands[1]);
     if (!vendor_id || !product_id) {
         err << kName << "'" << (vendor_id ? operands[1] : operands[0])
             << "' is not a USB ID: 1 to 4 hex digits, optionally after 0x\n"
@@ -134,7 +135,8 @@ int add_reader(const Arguments& arguments, std::ostream& out, std::ostream& err)
     config::BundleDiagnostics diagnostics;
     const std::error_code error = config::add_reader_to_bundle(arguments.bundle, *vendor_id,
                                                                *product_id, name, diagnostics);
-    const std::string reader = usb_id_text(*vendor_id) + ":" + usb_id_text(*product_id);
+    const std::string reader =
+        config::usb_id_text(*vendor_id) + ":" + config::usb_id_text(*product_id);
     if (error) {
         err << kName << diagnostics.message << '\n';
         if (error == std::errc::permission_denied || error == std::errc::read_only_file_system ||

@@ -1,8 +1,8 @@
-#include "tools/usb_id.hpp"
+#include "config/usb_id.hpp"
 
 #include <charconv>
 
-namespace tessera::tools {
+namespace tessera::config {
 
 std::optional<std::uint16_t> parse_usb_id(std::string_view text) {
     if (text.starts_with("0x") || text.starts_with("0X")) {
@@ -29,4 +29,4 @@ std::string usb_id_text(std::uint16_t id) {
     return text;
 }
 
-}  // namespace tessera::tools
+}  // namespace tessera::config
