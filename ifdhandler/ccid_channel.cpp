@@ -1,7 +1,9 @@
 #include "ifdhandler/ccid_channel.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
+#include "transport/ccid_error.hpp"
 #include "transport/usb/usb_error.hpp"
 
 namespace tessera::ifd {
@@ -199,24 +201,34 @@ Result<std::size_t> CcidChannel::escape(ByteView command, std::span<std::uint8_t
     return size;
 }
 
-Result<std::size_t> CcidChannel::verify_pin(std::size_t slot, const transport::PinVerification& pin,
-                                            std::span<std::uint8_t> response) {
+template <class Structure>
+Result<std::size_t> CcidChannel::secure(std::size_t slot, const Structure& pin,
+                                        std::span<std::uint8_t> response) {
     if (gone()) return make_error(ChannelError::device_gone);
     reader::Slot* s = slot_of(slot);
     if (s == nullptr) return make_error(ChannelError::bad_request);
-    const auto size = s->verify_pin(pin, response);
-    if (!size) return to_channel_error(size.error(), Operation::transmit);
-    return size;
+    Result<std::size_t> size = make_error(ChannelError::not_supported);
+    if constexpr (std::is_same_v<Structure, transport::PinVerification>) {
+        size = s->verify_pin(pin, response);
+    } else {
+        size = s->modify_pin(pin, response);
+    }
+    if (size) return size;
+    // The user ended the entry at the keypad (CCID 6.2.6 bError): an outcome, kept apart.
+    const std::error_code cause = s->last_cause();
+    if (cause == transport::CcidError::pin_timeout) return make_error(ChannelError::pin_timeout);
+    if (cause == transport::CcidError::pin_cancelled) return make_error(ChannelError::pin_cancelled);
+    return to_channel_error(size.error(), Operation::transmit);
+}
+
+Result<std::size_t> CcidChannel::verify_pin(std::size_t slot, const transport::PinVerification& pin,
+                                            std::span<std::uint8_t> response) {
+    return secure(slot, pin, response);
 }
 
 Result<std::size_t> CcidChannel::modify_pin(std::size_t slot, const transport::PinModification& pin,
                                             std::span<std::uint8_t> response) {
-    if (gone()) return make_error(ChannelError::device_gone);
-    reader::Slot* s = slot_of(slot);
-    if (s == nullptr) return make_error(ChannelError::bad_request);
-    const auto size = s->modify_pin(pin, response);
-    if (!size) return to_channel_error(size.error(), Operation::transmit);
-    return size;
+    return secure(slot, pin, response);
 }
 
 WaitOutcome CcidChannel::wait_for_change(std::size_t slot, std::chrono::milliseconds timeout) {

@@ -61,6 +61,10 @@ public:
     void device_removed() override;
 
 private:
+    /// PC_to_RDR_Secure with a verification or modification structure (one body for both).
+    template <class Structure>
+    Result<std::size_t> secure(std::size_t slot, const Structure& pin, std::span<std::uint8_t> response);
+
     struct SlotWait {
         std::mutex mutex;
         std::stop_source stop;

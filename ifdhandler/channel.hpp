@@ -44,6 +44,8 @@ enum class ChannelError {
     not_supported,          // the reader cannot do this (e.g. no PIN pad, escape off)
     bad_request,            // the caller's bytes are malformed (too long APDU, ...)
     communication,          // any other failure of the reader or the card
+    pin_timeout,            // the user did not finish the PIN entry in time (PIN_TIMEOUT)
+    pin_cancelled,          // the user pressed Cancel at the keypad (PIN_CANCELLED)
 };
 
 const char* describe(ChannelError error);
@@ -83,6 +85,7 @@ public:
     virtual Result<std::size_t> escape(ByteView command, std::span<std::uint8_t> response) = 0;
 
     /// PC_to_RDR_Secure PIN verification / modification (CCID 6.1.11); the card's response.
+    /// A PIN entry ended at the keypad is pin_timeout or pin_cancelled.
     virtual Result<std::size_t> verify_pin(std::size_t slot, const transport::PinVerification& pin,
                                            std::span<std::uint8_t> response) = 0;
     virtual Result<std::size_t> modify_pin(std::size_t slot, const transport::PinModification& pin,

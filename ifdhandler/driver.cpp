@@ -58,6 +58,8 @@ RESPONSECODE response_code(std::error_code error) noexcept {
             case ChannelError::ok_is_never_used:
             case ChannelError::card_unpowered:
             case ChannelError::communication:
+            case ChannelError::pin_timeout:    // answers, not failures: control_feature()
+            case ChannelError::pin_cancelled:  // turns them into SW 64 00 / 64 01
                 return IFD_COMMUNICATION_ERROR;
         }
     }
@@ -343,7 +345,20 @@ RESPONSECODE Driver::control_feature(DWORD lun, const Target& target, Feature fe
             size = target.channel->escape(command, response);
             break;
     }
-    if (!size) return fail("IFDHControl", lun, size.error());
+    if (!size) {
+        // PC/SC part 10: a PIN entry ended at the keypad is answered with SW 64 00 (timeout)
+        // or 64 01 (cancelled), which clients map to their keypad errors.
+        const bool timed_out = size.error() == ChannelError::pin_timeout;
+        if (timed_out || size.error() == ChannelError::pin_cancelled) {
+            log_.write(LogCategory::info,
+                       std::string("IFDHControl: ") +
+                           describe(timed_out ? ChannelError::pin_timeout : ChannelError::pin_cancelled));
+            const Bytes status{0x64, static_cast<std::uint8_t>(timed_out ? 0x00 : 0x01)};
+            return copy_out(status, response.data(), static_cast<DWORD>(response.size()),
+                            bytes_returned);
+        }
+        return fail("IFDHControl", lun, size.error());
+    }
     *bytes_returned = static_cast<DWORD>(*size);
     return IFD_SUCCESS;
 }
@@ -417,6 +432,10 @@ const char* describe(ChannelError error) {
             return "malformed request";
         case ChannelError::communication:
             return "communication error";
+        case ChannelError::pin_timeout:
+            return "PIN entry timed out at the keypad";
+        case ChannelError::pin_cancelled:
+            return "PIN entry cancelled at the keypad";
     }
     return "unknown channel error";
 }

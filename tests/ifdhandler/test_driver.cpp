@@ -297,6 +297,30 @@ TEST_CASE("IFDHControl: part 10 features of a PIN pad reader") {
           IFD_COMMUNICATION_ERROR);
 }
 
+TEST_CASE("IFDHControl: a PIN entry ended at the keypad answers SW 64 00 / 64 01 (part 10)") {
+    Fixture f;
+    f.fake->facts_.bPINSupport = 0x03;
+    f.open();
+    std::uint8_t out[8];
+    DWORD returned = 0;
+    f.fake->next_error = make_error_code(ChannelError::pin_timeout);
+    CHECK(f.driver->control(kLun, control_code(Feature::verify_pin_direct), verify_structure(), out,
+                            sizeof out, &returned) == IFD_SUCCESS);
+    CHECK(Bytes(out, out + returned) == Bytes{0x64, 0x00});
+    CHECK(f.logged("PIN entry timed out at the keypad"));
+    f.fake->next_error = make_error_code(ChannelError::pin_cancelled);
+    CHECK(f.driver->control(kLun, control_code(Feature::verify_pin_direct), verify_structure(), out,
+                            sizeof out, &returned) == IFD_SUCCESS);
+    CHECK(Bytes(out, out + returned) == Bytes{0x64, 0x01});
+    f.fake->next_error = make_error_code(ChannelError::pin_cancelled);
+    CHECK(f.driver->control(kLun, control_code(Feature::verify_pin_direct), verify_structure(), out, 1,
+                            &returned) == IFD_ERROR_INSUFFICIENT_BUFFER);
+    // Any other failure stays a failure.
+    f.fake->next_error = make_error_code(ChannelError::timeout);
+    CHECK(f.driver->control(kLun, control_code(Feature::verify_pin_direct), verify_structure(), out,
+                            sizeof out, &returned) == IFD_RESPONSE_TIMEOUT);
+}
+
 TEST_CASE("IFDHControl: a reader without PIN pad; escape when allowed") {
     Fixture f(/*escape=*/true);
     f.open();

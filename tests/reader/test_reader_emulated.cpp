@@ -315,6 +315,7 @@ TEST_CASE("emulated: PIN pad at TPDU level with T=1: the reader's I-block, the e
           Bytes{'2', '4', '6', '8', 0xFF, 0xFF, 0xFF, 0xFF, 0x90, 0x00});
 
     CHECK(e.slot().verify_pin(pin, response).error() == ReaderError::cancelled);
+    CHECK(e.slot().last_cause() == transport::CcidError::pin_cancelled);  // what the IFD handler turns into SW 64 01
     check_read(e.slot(), 40);  // the cancelled block never went out: N(S) still right
 
     size = e.slot().verify_pin(pin, response);
