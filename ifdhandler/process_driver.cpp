@@ -78,6 +78,16 @@ Loaded load_options() {
     return loaded;
 }
 
+std::optional<transport::PowerSelect> power_select(config::PowerOnVoltage voltage) {
+    switch (voltage) {
+        case config::PowerOnVoltage::automatic: return std::nullopt;
+        case config::PowerOnVoltage::v5_0: return transport::PowerSelect::volts_5_0;
+        case config::PowerOnVoltage::v3_0: return transport::PowerSelect::volts_3_0;
+        case config::PowerOnVoltage::v1_8: return transport::PowerSelect::volts_1_8;
+    }
+    return std::nullopt;
+}
+
 transport::DescriptorOptions quirk_options(const config::ReaderDatabase* database,
                                            const usb::UsbPortInfo& port) {
     transport::DescriptorOptions options;
@@ -102,6 +112,7 @@ Driver make_driver() {
     for (const auto& note : loaded.notes) log.write(LogCategory::critical, note);
 
     auto world = std::make_shared<UsbWorld>();
+    world->settings.reader.power_on_voltage = power_select(loaded.options.power_on_voltage);
     world->settings.reader.exchange.max_total_wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(loaded.options.max_transfer_timeout);
     if (auto database = config::builtin_reader_database()) world->database = std::move(*database);

@@ -46,6 +46,13 @@ TEST_CASE("voltage order: automatic voltage selection or no voltage named means 
     CHECK(voltage_order(caps_with(0, 0x00)) == std::vector{PowerSelect::automatic});
 }
 
+TEST_CASE("voltage order: a forced voltage (driver option) is the only one tried") {
+    CHECK(voltage_order(caps_with(0, 0x07), PowerSelect::volts_5_0) == std::vector{PowerSelect::volts_5_0});
+    CHECK(voltage_order(caps_with(transport::kFeatureAutoVoltage, 0x07), PowerSelect::volts_1_8) ==
+          std::vector{PowerSelect::volts_1_8});
+    CHECK(voltage_order(caps_with(0, 0x07), std::nullopt) == voltage_order(caps_with(0, 0x07)));
+}
+
 TEST_CASE("class indicator: kept without one, moved to a listed class with one") {
     const auto order = voltage_order(caps_with(0, 0x07));
     const CardParameters plain = card("3B 00");

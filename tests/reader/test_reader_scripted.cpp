@@ -209,6 +209,20 @@ TEST_CASE("a refused PPS: cold reset, then the next candidate (ISO 7816-3 9.3)")
     check_power_on_falls_back(port, descriptor, iso7816::FiDi{1, 2});
 }
 
+TEST_CASE("power on with a forced voltage: only that class, no other tried after ICC_MUTE") {
+    ScriptPort port(test_port_info(false));
+    port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::present_inactive)),
+              expect_write(power_on(1, PowerSelect::volts_5_0)),
+              answer_read(failed_answer(MessageType::RDR_to_PC_DataBlock, 1, kIccMute, IccStatus::present_inactive)),
+              expect_write(power_off(2)), answer_read(slot_status(2, IccStatus::present_inactive))});
+    ReaderOptions options;
+    options.power_on_voltage = PowerSelect::volts_5_0;
+    auto reader = CcidReader::open(port, test_descriptor(transport::kFeatureTpduLevel), options);
+    REQUIRE(reader.has_value());
+    CHECK((*reader)->slot(0)->power_on().error() == ReaderError::card_mute);
+    check_script_done(port);
+}
+
 TEST_CASE("an empty slot: power on fails with no_card, transmit with card_inactive") {
     ScriptPort port(test_port_info(false));
     port.add({expect_write(get_slot_status(0)), answer_read(slot_status(0, IccStatus::absent)),

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
+#include "transport/ccid_command.hpp"
 #include "transport/class_descriptor.hpp"
 #include "transport/reader/command_channel.hpp"
 
@@ -32,6 +34,9 @@ struct ReaderOptions {
     std::chrono::milliseconds apdu_timeout{5'000};
     /// ISO 7816-3 9 fallbacks: faster PPS candidates per protocol (iso7816::RateRequest).
     std::size_t max_pps_candidates = 3;
+    /// The one supply voltage cards are activated with (the tesseraPowerOnVoltage driver
+    /// option), instead of the class order of voltage_order(); nullopt: that order.
+    std::optional<transport::PowerSelect> power_on_voltage;
     /// Class descriptor parsing options (reader quirk flags from config/).
     transport::DescriptorOptions descriptor{};
 };

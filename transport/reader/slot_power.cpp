@@ -58,7 +58,7 @@ void Slot::adopt_atr(CardParameters card, transport::PowerSelect voltage) {
 Result<Bytes> Slot::power_on_locked(PowerOnOptions options) {
     forget_card();
     protocols_ = options.protocols;
-    const auto order = voltage_order(context_.caps);
+    const auto order = voltage_order(context_.caps, context_.options.power_on_voltage);
     std::error_code last = transport::CcidError::icc_mute;
     std::size_t next = 0;
     while (next < order.size()) {  // at most one try per voltage, ascending

@@ -6,7 +6,9 @@ namespace tessera::reader {
 
 using transport::PowerSelect;
 
-std::vector<PowerSelect> voltage_order(const transport::ReaderCapabilities& caps) {
+std::vector<PowerSelect> voltage_order(const transport::ReaderCapabilities& caps,
+                                       std::optional<PowerSelect> forced) {
+    if (forced) return {*forced};
     const transport::VoltageSupport& v = caps.voltages;
     if (caps.features.automatic_voltage || !(v.v1_8 || v.v3_0 || v.v5_0)) {
         return {PowerSelect::automatic};

@@ -22,10 +22,13 @@
 
 namespace tessera::reader {
 
-/// The bPowerSelect values to try, in order: {automatic} when the reader selects the
+/// The bPowerSelect values to try, in order: {forced} when a voltage is forced (a driver
+/// option; the reader refuses one it lacks), {automatic} when the reader selects the
 /// voltage itself (or names no voltage in bVoltageSupport), otherwise its supported
 /// voltages from the lowest up (1.8 V, 3 V, 5 V).
-std::vector<transport::PowerSelect> voltage_order(const transport::ReaderCapabilities& caps);
+std::vector<transport::PowerSelect> voltage_order(
+    const transport::ReaderCapabilities& caps,
+    std::optional<transport::PowerSelect> forced = std::nullopt);
 
 /// Whether the card accepts the class it was activated in, judged by its ATR: true
 /// without a class indicator (6.2.4: keep the class) or for automatic selection (the
