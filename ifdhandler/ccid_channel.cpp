@@ -103,7 +103,11 @@ CcidChannel::CcidChannel(std::unique_ptr<usb::UsbDevice> device,
                          std::unique_ptr<reader::CcidReader> reader)
     : device_(std::move(device)), reader_(std::move(reader)) {
     facts_ = facts_of(device_->info(), reader_->capabilities(), reader_->notifies_slot_changes());
-    for (std::size_t i = 0; i < facts_.slots; ++i) waits_.push_back(std::make_unique<SlotWait>());
+    for (std::size_t i = 0; i < facts_.slots; ++i) {
+        auto wait = std::make_unique<SlotWait>();
+        if (const auto presence = reader_->presence(i)) wait->polled_generation = presence->generation;
+        waits_.push_back(std::move(wait));
+    }
 }
 
 CcidChannel::~CcidChannel() {
@@ -126,8 +130,6 @@ Result<bool> CcidChannel::present(std::size_t slot) {
     if (reader_->notifies_slot_changes()) {
         const auto presence = reader_->presence(slot);
         if (!presence) return to_channel_error(presence.error(), Operation::other);
-        std::lock_guard lock(waits_[slot]->mutex);
-        waits_[slot]->reported_generation = presence->generation;
         return presence->present;
     }
     const auto present = slot_of(slot)->card_present();
@@ -245,9 +247,10 @@ WaitOutcome CcidChannel::wait_for_change(std::size_t slot, std::chrono::millisec
             return WaitOutcome::stopped;
         }
         token = wait.stop.get_token();
-        since = wait.reported_generation;
+        since = wait.polled_generation;
     }
-    const auto outcome = reader_->wait_for_slot_change(slot, since, timeout, token);
+    std::uint64_t seen = since;
+    const auto outcome = reader_->wait_for_slot_change(slot, since, timeout, token, &seen);
     std::lock_guard lock(wait.mutex);
     if (wait.stop.stop_requested()) {
         wait.stop = std::stop_source();
@@ -261,6 +264,7 @@ WaitOutcome CcidChannel::wait_for_change(std::size_t slot, std::chrono::millisec
     }
     switch (*outcome) {
         case reader::WaitOutcome::changed:
+            wait.polled_generation = seen;
             return WaitOutcome::changed;
         case reader::WaitOutcome::timeout:
             return WaitOutcome::timed_out;

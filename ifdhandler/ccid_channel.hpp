@@ -3,9 +3,13 @@
 // only place that translation happens).
 //
 // Presence comes from the reader's interrupt endpoint (no USB traffic per question) when
-// it has one, and from PC_to_RDR_GetSlotStatus otherwise. wait_for_change() waits from the
-// presence generation last reported to pcscd, so a change between pcscd's presence
-// question and its next wait is never lost.
+// it has one, and from PC_to_RDR_GetSlotStatus otherwise. wait_for_change() (the polling
+// function's wait) keeps its own contract, whatever else is called in between: it returns
+// `changed` when the slot's presence changed since its own previous `changed` return (since
+// the channel opened, for the first one), and present() already reflects that change when
+// it returns. present() never moves the wait's reference point, so a presence question
+// from another thread cannot hide a change from the polling thread, and a caller that
+// never asks present() gets one return per change, not a busy loop.
 //
 // Threads: as Channel says. The reader serialises its commands; the wait state per slot
 // has its own small lock.
@@ -69,7 +73,7 @@ private:
         std::mutex mutex;
         std::stop_source stop;
         bool stop_pending = false;          // a stop with nobody waiting
-        std::uint64_t reported_generation = 0;  // what present() last told pcscd
+        std::uint64_t polled_generation = 0;  // where the last `changed` return left off
     };
 
     CcidChannel(std::unique_ptr<usb::UsbDevice> device, std::unique_ptr<reader::CcidReader> reader);

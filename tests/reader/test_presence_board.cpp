@@ -90,3 +90,32 @@ TEST_CASE("presence board: slot numbers beyond the reader are refused, not index
     board.hardware_error(3, 1);     // ignored
     CHECK(board.get(0)->generation == 0);
 }
+
+TEST_CASE("presence board: the first notification confirming what a command reported is no change") {
+    PresenceBoard board(1);
+    board.observe(0, true);  // GetSlotStatus at open
+    const auto generation = board.get(0)->generation;
+    board.notify(0, true, true);  // the reader's notification for the card inserted before
+    CHECK(board.get(0)->generation == generation);
+    CHECK(board.get(0)->notified);
+    board.notify(0, false, true);
+    CHECK(board.get(0)->generation == generation + 1);
+
+    PresenceBoard contradicted(1);
+    contradicted.observe(0, false);
+    const auto before = contradicted.get(0)->generation;
+    contradicted.notify(0, true, true);  // inserted since the command: a change
+    CHECK(contradicted.get(0)->generation == before + 1);
+}
+
+TEST_CASE("presence board: a wait tells the generation it ended on") {
+    PresenceBoard board(1);
+    const auto start = board.get(0)->generation;
+    board.notify(0, true, true);
+    board.notify(0, false, true);
+    std::uint64_t seen = 0;
+    CHECK(*board.wait_for_change(0, start, 1s, {}, &seen) == WaitOutcome::changed);
+    CHECK(seen == start + 2);
+    CHECK(*board.wait_for_change(0, seen, 20ms, {}, &seen) == WaitOutcome::timeout);
+    CHECK(seen == start + 2);
+}

@@ -147,10 +147,10 @@ Result<WaitOutcome> CcidReader::wait_for_slot_change(std::size_t slot, std::chro
 
 Result<WaitOutcome> CcidReader::wait_for_slot_change(std::size_t slot, std::uint64_t since_generation,
                                                      std::chrono::milliseconds timeout,
-                                                     std::stop_token stop) {
+                                                     std::stop_token stop, std::uint64_t* seen) {
     if (context_->board.gone()) return make_error_code(ReaderError::reader_gone);
     if (!listener_started_) return make_error_code(ReaderError::not_supported);
-    return context_->board.wait_for_change(slot, since_generation, timeout, std::move(stop));
+    return context_->board.wait_for_change(slot, since_generation, timeout, std::move(stop), seen);
 }
 
 Result<std::size_t> CcidReader::escape(ByteView command, std::span<std::uint8_t> response) {

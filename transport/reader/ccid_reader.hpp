@@ -79,10 +79,12 @@ public:
     Result<WaitOutcome> wait_for_slot_change(std::size_t slot, std::chrono::milliseconds timeout,
                                              std::stop_token stop = {});
     /// The same from a known generation (SlotPresence::generation), so that a change
-    /// between reading the presence and waiting is not missed.
+    /// between reading the presence and waiting is not missed. With `seen`, the
+    /// generation the wait ended on (PresenceBoard::wait_for_change).
     Result<WaitOutcome> wait_for_slot_change(std::size_t slot, std::uint64_t since_generation,
                                              std::chrono::milliseconds timeout,
-                                             std::stop_token stop = {});
+                                             std::stop_token stop = {},
+                                             std::uint64_t* seen = nullptr);
 
     /// PC_to_RDR_Escape (CCID 6.1.8) to slot 0: vendor bytes in, the RDR_to_PC_Escape
     /// abData written into `response`. Takes the command lock. Errors: buffer_too_small,

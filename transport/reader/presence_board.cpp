@@ -20,7 +20,8 @@ void PresenceBoard::notify(std::size_t slot, bool present, bool changed) {
         std::lock_guard lock(mutex_);
         if (slot >= slots_.size()) return;
         SlotPresence& s = slots_[slot];
-        if (!changed && s.known && s.present == present) {
+        const bool first = !s.notified;
+        if ((!changed || first) && s.known && s.present == present) {
             s.notified = true;
             return;
         }
@@ -85,7 +86,7 @@ Result<SlotPresence> PresenceBoard::get(std::size_t slot) const {
 
 Result<WaitOutcome> PresenceBoard::wait_for_change(std::size_t slot, std::uint64_t since_generation,
                                                    std::chrono::milliseconds timeout,
-                                                   std::stop_token stop) {
+                                                   std::stop_token stop, std::uint64_t* seen) {
     std::unique_lock lock(mutex_);
     if (slot >= slots_.size()) return ReaderError::invalid_slot;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -93,6 +94,7 @@ Result<WaitOutcome> PresenceBoard::wait_for_change(std::size_t slot, std::uint64
         return gone_ || closed_ || slots_[slot].generation != since_generation;
     };
     const bool woke = changed_.wait_until(lock, stop, deadline, settled);
+    if (seen != nullptr) *seen = slots_[slot].generation;
     if (gone_) return ReaderError::reader_gone;
     if (closed_) return ReaderError::cancelled;
     if (woke) return WaitOutcome::changed;

@@ -8,7 +8,8 @@
 // to notice that the card it powered was taken out. A change bit with the card present
 // before and after counts as a removal (a swap) only when an earlier notification
 // already reported the card: the first notification after open (readers send one for the
-// cards inserted before) is no swap. A waiter is woken only by its own
+// cards inserted before) is no swap, and when it confirms the presence a command already
+// reported it is no change either (the generation stays). A waiter is woken only by its own
 // slot's change, by stop, by the device going away, or by close().
 //
 // Threads: every function may be called from any thread. Updates take a short internal
@@ -64,11 +65,15 @@ public:
     /// Errors: invalid_slot.
     Result<SlotPresence> get(std::size_t slot) const;
 
-    /// Blocks until `slot`'s generation passes `since_generation`, `stop` is requested,
-    /// or `timeout` passes (changed / stopped / timeout). Returns at once when the
-    /// generation already passed it. Errors: invalid_slot, reader_gone, cancelled.
+    /// Blocks until `slot`'s generation differs from `since_generation`, `stop` is
+    /// requested, or `timeout` passes (changed / stopped / timeout). Returns at once when
+    /// the generation already moved. With `seen`, the slot's generation when the wait
+    /// ended is stored there (read under the same lock as the decision), so a caller can
+    /// wait from exactly the state it was woken for. Errors: invalid_slot, reader_gone,
+    /// cancelled.
     Result<WaitOutcome> wait_for_change(std::size_t slot, std::uint64_t since_generation,
-                                        std::chrono::milliseconds timeout, std::stop_token stop);
+                                        std::chrono::milliseconds timeout, std::stop_token stop,
+                                        std::uint64_t* seen = nullptr);
 
 private:
     void change(std::size_t slot, bool present);
