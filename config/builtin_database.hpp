@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "config/reader_database.hpp"
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 
 namespace tessera::config {
 

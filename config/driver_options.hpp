@@ -22,8 +22,8 @@
 #include <system_error>
 
 #include "config/plist.hpp"
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 
 namespace tessera::config {
 

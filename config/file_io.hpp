@@ -10,7 +10,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 
 namespace tessera::config {
 

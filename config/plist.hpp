@@ -20,8 +20,8 @@
 #include <variant>
 #include <vector>
 
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 
 namespace tessera::config {
 

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "config/quirk.hpp"
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 
 namespace tessera::config {
 

@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 
 namespace tessera::ifd {
 

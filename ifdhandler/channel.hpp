@@ -24,9 +24,9 @@
 #include <system_error>
 
 #include "ifdhandler/attributes.hpp"
-#include "iso7816/bytes.hpp"
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 #include "transport/ccid_command.hpp"
 
 namespace tessera::ifd {

@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "config/driver_options.hpp"
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::ifd {
 

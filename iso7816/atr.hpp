@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "iso7816/atr_error.hpp"
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/convention.hpp"
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 
 namespace tessera::iso7816 {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::iso7816 {
 

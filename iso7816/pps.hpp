@@ -17,9 +17,9 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 
 namespace tessera::iso7816 {
 

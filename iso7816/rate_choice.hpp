@@ -57,9 +57,9 @@
 #include <vector>
 
 #include "iso7816/atr.hpp"
-#include "iso7816/error.hpp"
+#include "base/error.hpp"
 #include "iso7816/pps.hpp"
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "iso7816/timing.hpp"
 
 namespace tessera::iso7816 {

@@ -11,7 +11,7 @@
 #include <system_error>
 #include <variant>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera {
 

@@ -51,7 +51,7 @@
 #include <string>
 #include <string_view>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/step.hpp"
 #include "iso7816/timing.hpp"
 #include "t0/error.hpp"

@@ -7,7 +7,7 @@
 
 #include <system_error>
 
-#include "iso7816/error.hpp"
+#include "base/error.hpp"
 
 namespace tessera::t0 {
 

@@ -16,8 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace tessera::t0 {
 

@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <string>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "t1/edc.hpp"
 #include "t1/error.hpp"
 

@@ -19,7 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::t1 {
 

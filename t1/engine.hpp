@@ -61,8 +61,8 @@
 #include <functional>
 #include <string_view>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "iso7816/step.hpp"
 #include "iso7816/timing.hpp"
 #include "t1/block.hpp"

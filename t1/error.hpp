@@ -9,7 +9,7 @@
 
 #include <system_error>
 
-#include "iso7816/error.hpp"
+#include "base/error.hpp"
 
 namespace tessera::t1 {
 

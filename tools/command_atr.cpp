@@ -4,7 +4,7 @@
 #include <string>
 
 #include "iso7816/atr.hpp"
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/tables.hpp"
 #include "tools/command.hpp"
 #include "tools/json_writer.hpp"

@@ -6,7 +6,7 @@
 #include <system_error>
 
 #include "tools/command.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 namespace tessera::tools {
 
@@ -20,18 +20,18 @@ std::string hex16(std::uint16_t value) {
 std::variant<DescriptorSource, InputProblem> from_dump(std::string_view text,
                                                        const std::string& path,
                                                        std::optional<std::uint8_t> wanted) {
-    transport::DumpDiagnostics where;
-    const auto devices = transport::parse_reader_dumps(text, where);
+    corpus::DumpDiagnostics where;
+    const auto devices = corpus::parse_reader_dumps(text, where);
     if (!devices) {
         return InputProblem{kExitInvalidInput, "'" + path + "' is not a valid reader dump: line " +
                                                    std::to_string(where.line) + ": " +
                                                    devices.error().message()};
     }
     DescriptorSource source;
-    const transport::ReaderDump* chosen_device = nullptr;
-    const transport::DumpedInterface* chosen = nullptr;
-    for (const transport::ReaderDump& device : *devices) {
-        for (const transport::DumpedInterface& interface : device.interfaces) {
+    const corpus::ReaderDump* chosen_device = nullptr;
+    const corpus::DumpedInterface* chosen = nullptr;
+    for (const corpus::ReaderDump& device : *devices) {
+        for (const corpus::DumpedInterface& interface : device.interfaces) {
             if (!interface.ccid) {
                 continue;
             }

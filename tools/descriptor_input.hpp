@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::tools {
 

@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "transport/ccid_error.hpp"
 #include "transport/ccid_message.hpp"
 

@@ -9,7 +9,7 @@
 //            data stage broke the specification or did not answer the command sent.
 // ExchangeError: the sans-IO exchange ended without a valid answer (ccid_exchange.hpp).
 //
-// Every enum is a std::error_code enum (iso7816/error.hpp): errors keep their origin.
+// Every enum is a std::error_code enum (base/error.hpp): errors keep their origin.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@
 #include <string>
 #include <system_error>
 
-#include "iso7816/error.hpp"
+#include "base/error.hpp"
 
 namespace tessera::transport {
 

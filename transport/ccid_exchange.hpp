@@ -54,7 +54,7 @@
 #include <system_error>
 #include <variant>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "transport/ccid_control.hpp"
 #include "transport/ccid_error.hpp"
 #include "transport/ccid_message.hpp"

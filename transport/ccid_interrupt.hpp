@@ -17,8 +17,8 @@
 #include <variant>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "transport/ccid_error.hpp"
 #include "transport/ccid_message.hpp"
 

@@ -15,7 +15,7 @@
 #include <optional>
 #include <variant>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::transport {
 

@@ -18,9 +18,9 @@
 #include <system_error>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 #include "transport/ccid_control.hpp"
 
 namespace tessera::transport {

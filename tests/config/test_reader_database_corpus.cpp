@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "config/reader_database.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 using namespace tessera::config;
-using tessera::transport::ReaderDump;
+using tessera::corpus::ReaderDump;
 
 namespace {
 
@@ -172,7 +172,7 @@ struct Fixture {
                 continue;
             }
             ++dump_files;
-            auto dumps = tessera::transport::parse_reader_dumps(read_file(entry.path()));
+            auto dumps = tessera::corpus::parse_reader_dumps(read_file(entry.path()));
             REQUIRE_MESSAGE(dumps.has_value(), entry.path().filename().string());
             for (ReaderDump& dump : *dumps) {
                 if (has_ccid_interface(dump)) {

@@ -25,7 +25,7 @@
 #include <cstdint>
 #include <string>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::emulator {
 

@@ -14,11 +14,12 @@
 #include <optional>
 #include <string_view>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "transport/class_descriptor.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 using namespace tessera::transport;
+using namespace tessera::corpus;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"
 

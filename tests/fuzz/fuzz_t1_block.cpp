@@ -17,7 +17,7 @@
 #include <cstdlib>
 #include <variant>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "t1/block.hpp"
 #include "t1/engine.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "transport/ccid_command.hpp"
 #include "transport/ccid_message.hpp"
 #include "transport/ccid_response.hpp"

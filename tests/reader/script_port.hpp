@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "transport/usb/usb_port.hpp"
 
 namespace tessera::test {

@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/sim/card_pin.hpp"
 
 namespace tessera::sim {

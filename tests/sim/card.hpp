@@ -29,10 +29,10 @@
 #include <optional>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "tests/sim/application.hpp"
 #include "tests/sim/atr_builder.hpp"
 #include "tests/sim/card_pps.hpp"

@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"
 

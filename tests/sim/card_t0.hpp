@@ -45,7 +45,7 @@
 #include <limits>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/convention.hpp"
 #include "tests/sim/application.hpp"
 

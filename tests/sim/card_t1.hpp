@@ -50,7 +50,7 @@
 #include <optional>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "t1/block.hpp"
 #include "t1/edc.hpp"
 #include "tests/sim/application.hpp"

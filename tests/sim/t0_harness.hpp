@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/convention.hpp"
 #include "iso7816/step.hpp"
 #include "t0/engine.hpp"

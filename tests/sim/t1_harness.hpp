@@ -14,7 +14,7 @@
 #include <system_error>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/step.hpp"
 #include "t1/edc.hpp"
 #include "t1/engine.hpp"

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 using tessera::Bytes;
 

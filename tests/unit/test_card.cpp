@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "iso7816/atr.hpp"
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/convention.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"
 #include "tests/sim/card_pps.hpp"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "feature_bits.hpp"
 #include "transport/class_descriptor.hpp"
 

@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string_view>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 
 using namespace tessera;

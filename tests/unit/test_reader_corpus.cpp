@@ -20,9 +20,10 @@
 
 #include "feature_bits.hpp"
 #include "transport/class_descriptor.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 using namespace tessera::transport;
+using namespace tessera::corpus;
 
 namespace {
 

@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "transport/class_descriptor.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 using tessera::Bytes;
 using namespace tessera::transport;
+using namespace tessera::corpus;
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string_view>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "t1/block.hpp"
 #include "t1/edc.hpp"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/timing.hpp"
 #include "t1/block.hpp"
 #include "t1/engine.hpp"

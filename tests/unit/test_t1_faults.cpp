@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "t1/engine.hpp"
 #include "tests/sim/card_t1.hpp"
 #include "tests/sim/t1_harness.hpp"

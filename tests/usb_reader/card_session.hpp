@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/convention.hpp"
 #include "tests/emulator/model/reader_config.hpp"
 #include "transport/class_descriptor.hpp"

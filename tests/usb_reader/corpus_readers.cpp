@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "transport/class_descriptor.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 namespace tessera::usbreader {
 
@@ -29,12 +29,12 @@ Corpus load_corpus(const std::filesystem::path& directory) {
     for (const auto& path : files) {
         const std::string name = path.filename().string();
         ++corpus.files;
-        const auto dumps = transport::parse_reader_dumps(read_text(path));
+        const auto dumps = corpus::parse_reader_dumps(read_text(path));
         if (!dumps || dumps->empty()) {
             corpus.unreadable.push_back(name + ": " + (dumps ? "no device" : dumps.error().message()));
             continue;
         }
-        const transport::ReaderDump& dump = dumps->front();
+        const corpus::ReaderDump& dump = dumps->front();
         const auto interfaces = static_cast<std::size_t>(std::count_if(
             dump.interfaces.begin(), dump.interfaces.end(), [](const auto& i) { return i.ccid.has_value(); }));
         for (std::size_t index = 0; index < interfaces; ++index) {

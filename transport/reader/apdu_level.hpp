@@ -19,8 +19,8 @@
 #include <chrono>
 #include <cstddef>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "transport/reader/xfr_channel.hpp"
 
 namespace tessera::reader {

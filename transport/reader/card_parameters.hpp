@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace tessera::reader {
 

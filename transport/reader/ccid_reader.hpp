@@ -36,7 +36,7 @@
 #include <stop_token>
 #include <vector>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "transport/class_descriptor.hpp"
 #include "transport/reader/command_channel.hpp"
 #include "transport/reader/presence_board.hpp"

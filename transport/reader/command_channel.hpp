@@ -23,8 +23,8 @@
 #include <memory>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "transport/ccid_command.hpp"
 #include "transport/ccid_response.hpp"
 #include "transport/usb/usb_port.hpp"

@@ -12,7 +12,7 @@
 #include <chrono>
 
 #include "iso7816/pps.hpp"
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "transport/class_descriptor.hpp"
 #include "transport/reader/xfr_channel.hpp"
 

@@ -26,7 +26,7 @@
 #include <stop_token>
 #include <vector>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 
 namespace tessera::reader {
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "iso7816/rate_choice.hpp"
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "t1/block.hpp"
 #include "transport/ccid_message.hpp"
 #include "transport/class_descriptor.hpp"

@@ -43,10 +43,10 @@
 #include <span>
 #include <system_error>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "t0/engine.hpp"
 #include "t1/engine.hpp"
 #include "transport/ccid_command.hpp"

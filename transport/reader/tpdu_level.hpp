@@ -12,8 +12,8 @@
 #include <chrono>
 #include <cstddef>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "t1/engine.hpp"
 #include "transport/reader/xfr_channel.hpp"
 

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "iso7816/timing.hpp"
 #include "transport/ccid_response.hpp"
 

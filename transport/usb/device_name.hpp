@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "transport/usb/usb_error.hpp"
 
 namespace tessera::usb {

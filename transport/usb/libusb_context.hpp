@@ -34,7 +34,7 @@
 #include <string_view>
 #include <vector>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "transport/usb/device_name.hpp"
 #include "transport/usb/libusb_device.hpp"
 #include "transport/usb/trace_port.hpp"

@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "transport/usb/usb_error.hpp"
 
 namespace tessera::usb {

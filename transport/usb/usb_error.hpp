@@ -3,12 +3,12 @@
 // One enum for the whole USB layer, so that the CCID reader code above it handles
 // "the device went away", "timed out" or "stalled" the same way whatever the platform.
 // Each backend translates its native codes in exactly one place (libusb:
-// libusb_error.cpp). Values are std::error_code enums (iso7816/error.hpp).
+// libusb_error.cpp). Values are std::error_code enums (base/error.hpp).
 #pragma once
 
 #include <system_error>
 
-#include "iso7816/error.hpp"
+#include "base/error.hpp"
 
 namespace tessera::usb {
 

@@ -38,7 +38,7 @@
 #include <system_error>
 #include <vector>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "transport/usb/usb_descriptor.hpp"
 #include "transport/usb/usb_error.hpp"
 

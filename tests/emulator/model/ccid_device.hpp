@@ -36,8 +36,8 @@
 #include <system_error>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "tests/emulator/model/ccid_slot.hpp"
 #include "tests/emulator/model/fault_schedule.hpp"
 #include "tests/emulator/model/interrupt_queue.hpp"

@@ -19,7 +19,7 @@
 #include <system_error>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/emulator/model/pin_pad.hpp"
 #include "tests/emulator/model/reader_config.hpp"
 #include "tests/emulator/model/slot_parameters.hpp"

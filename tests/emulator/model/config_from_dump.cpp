@@ -18,8 +18,8 @@ const char* describe(DumpModelError error) {
     return "unknown dump model error";
 }
 
-Result<ReaderConfig> from_dump(const transport::ReaderDump& dump, const DumpModelOptions& options) {
-    std::vector<const transport::DumpedInterface*> ccid;
+Result<ReaderConfig> from_dump(const corpus::ReaderDump& dump, const DumpModelOptions& options) {
+    std::vector<const corpus::DumpedInterface*> ccid;
     for (const auto& interface : dump.interfaces) {
         if (interface.ccid) {
             ccid.push_back(&interface);
@@ -31,7 +31,7 @@ Result<ReaderConfig> from_dump(const transport::ReaderDump& dump, const DumpMode
     if (options.ccid_interface >= ccid.size()) {
         return DumpModelError::interface_out_of_range;
     }
-    const transport::DumpedInterface& interface = *ccid[options.ccid_interface];
+    const corpus::DumpedInterface& interface = *ccid[options.ccid_interface];
     if (interface.bNumEndpoints < 2) {
         return DumpModelError::control_transfer_iccd;
     }

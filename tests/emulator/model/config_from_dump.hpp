@@ -11,10 +11,10 @@
 #include <optional>
 #include <system_error>
 
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 #include "tests/emulator/model/reader_config.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 namespace tessera::emulator {
 
@@ -50,6 +50,6 @@ struct DumpModelOptions {
     std::string serial;
 };
 
-Result<ReaderConfig> from_dump(const transport::ReaderDump& dump, const DumpModelOptions& options = {});
+Result<ReaderConfig> from_dump(const corpus::ReaderDump& dump, const DumpModelOptions& options = {});
 
 }  // namespace tessera::emulator

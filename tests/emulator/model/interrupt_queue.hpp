@@ -15,7 +15,7 @@
 #include <optional>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "transport/ccid_interrupt.hpp"
 
 namespace tessera::emulator {

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::emulator {
 

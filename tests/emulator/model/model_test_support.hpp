@@ -8,7 +8,7 @@
 #include <memory>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/emulator/model/ccid_device.hpp"
 #include "tests/emulator/model/reader_profiles.hpp"
 #include "transport/ccid_command.hpp"

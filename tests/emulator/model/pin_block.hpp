@@ -31,7 +31,7 @@
 #include <optional>
 #include <string_view>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera::emulator {
 

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/emulator/model/pin_pad_config.hpp"
 
 namespace tessera::emulator {

@@ -38,7 +38,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/emulator/model/pin_block.hpp"
 #include "tests/emulator/model/pin_pad_config.hpp"
 

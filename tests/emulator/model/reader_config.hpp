@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/emulator/model/pin_pad_config.hpp"
 #include "tests/sim/card.hpp"
 #include "transport/class_descriptor.hpp"

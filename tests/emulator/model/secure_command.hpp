@@ -18,7 +18,7 @@
 #include <array>
 #include <cstdint>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/emulator/model/pin_pad.hpp"
 
 namespace tessera::emulator {

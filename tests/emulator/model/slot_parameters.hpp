@@ -12,7 +12,7 @@
 #include <span>
 
 #include "iso7816/atr.hpp"
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "transport/ccid_message.hpp"
 #include "transport/class_descriptor.hpp"

@@ -18,7 +18,7 @@
 #include "tests/emulator/model/config_from_dump.hpp"
 #include "tests/emulator/model/model_test_support.hpp"
 #include "transport/class_descriptor.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 using namespace tessera;
 using namespace tessera::emulator;
@@ -103,10 +103,10 @@ TEST_CASE("every corpus reader can be emulated and powers a card on") {
         const std::string name = entry.path().filename().string();
         CAPTURE(name);
         ++files;
-        const auto dumps = transport::parse_reader_dumps(read_text(entry.path()));
+        const auto dumps = corpus::parse_reader_dumps(read_text(entry.path()));
         REQUIRE_MESSAGE(dumps.has_value(), dumps.error().message());
         REQUIRE_FALSE(dumps->empty());
-        const transport::ReaderDump& dump = dumps->front();
+        const corpus::ReaderDump& dump = dumps->front();
         std::size_t ccid_interfaces = 0;
         for (const auto& interface : dump.interfaces) {
             ccid_interfaces += interface.ccid ? 1 : 0;

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "tests/emulator/model/reader_config.hpp"
 #include "tests/emulator/usb_device_model.hpp"
 

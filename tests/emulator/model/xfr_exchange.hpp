@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 #include "t1/edc.hpp"
 #include "tests/sim/card.hpp"
 #include "transport/ccid_response.hpp"

@@ -35,7 +35,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "iso7816/result.hpp"
+#include "base/result.hpp"
 #include "tests/emulator/usb_device_model.hpp"
 #include "transport/usb/usb_port.hpp"
 

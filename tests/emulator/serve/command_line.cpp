@@ -10,7 +10,7 @@
 #include "number_text.hpp"
 #include "serve_command.hpp"
 #include "tests/emulator/model/config_from_dump.hpp"
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 namespace tessera::emulator::serve {
 namespace {
@@ -128,8 +128,8 @@ Parsed<ReaderConfig> config_from_dump_file(const CommandLine& line) {
     if (!text) {
         return fail(error);
     }
-    transport::DumpDiagnostics diagnostics;
-    auto dumps = transport::parse_reader_dumps(*text, diagnostics);
+    corpus::DumpDiagnostics diagnostics;
+    auto dumps = corpus::parse_reader_dumps(*text, diagnostics);
     if (!dumps) {
         return fail("dump '" + path + "' line " + std::to_string(diagnostics.line) + ": " +
                     dumps.error().message() +
@@ -138,7 +138,7 @@ Parsed<ReaderConfig> config_from_dump_file(const CommandLine& line) {
     if (dumps->empty()) {
         return fail("dump '" + path + "' describes no device");
     }
-    const transport::ReaderDump& dump = dumps->front();
+    const corpus::ReaderDump& dump = dumps->front();
     std::size_t ccid_interfaces = 0;
     for (const auto& interface : dump.interfaces) {
         ccid_interfaces += interface.ccid.has_value() ? 1 : 0;

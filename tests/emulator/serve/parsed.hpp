@@ -2,7 +2,7 @@
 // spec, a command line of the emulator's protocol): a value, or a message that says what
 // was wrong and what would be right.
 //
-// Why not Result<T> (iso7816/result.hpp): an error_code carries no text, and a person who
+// Why not Result<T> (base/result.hpp): an error_code carries no text, and a person who
 // typed "--card t3" wants to read "unknown card kind 't3' (t0, t1, ...)". The parsers of
 // tests/emulator/serve return Parsed<T>; nothing below them uses it.
 #pragma once

@@ -1,11 +1,13 @@
-#include "transport/reader_dump.hpp"
+#include "tools/reader_dump.hpp"
 
 #include <charconv>
 #include <limits>
 #include <set>
 #include <utility>
 
-namespace tessera::transport {
+namespace tessera::corpus {
+
+using namespace tessera::transport;
 
 const char* describe(DumpError error) {
     switch (error) {
@@ -714,4 +716,4 @@ Result<ReaderDump> parse_reader_dump(std::string_view text) {
     return parse_reader_dump(text, ignored);
 }
 
-}  // namespace tessera::transport
+}  // namespace tessera::corpus

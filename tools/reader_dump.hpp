@@ -39,12 +39,12 @@
 #include <system_error>
 #include <vector>
 
-#include "iso7816/bytes.hpp"
-#include "iso7816/error.hpp"
-#include "iso7816/result.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
 #include "transport/class_descriptor.hpp"
 
-namespace tessera::transport {
+namespace tessera::corpus {
 
 enum class DumpError {
     ok_is_never_used = 0,
@@ -86,7 +86,7 @@ struct PrintedList {
 struct DumpedClassDescriptor {
     std::size_t line = 0;                                  // of "CCID Class Descriptor"
     std::vector<PrintedField> fields;                      // the 22 fields, in printed order
-    std::array<std::uint8_t, kClassDescriptorSize> raw{};  // rebuilt, CCID 5.1 layout
+    std::array<std::uint8_t, transport::kClassDescriptorSize> raw{};  // rebuilt, CCID 5.1 layout
     PrintedList clocks_khz;
     PrintedList data_rates_bps;
 
@@ -128,6 +128,6 @@ Result<std::vector<ReaderDump>> parse_reader_dumps(std::string_view text);
 Result<ReaderDump> parse_reader_dump(std::string_view text, DumpDiagnostics& diagnostics);
 Result<ReaderDump> parse_reader_dump(std::string_view text);
 
-}  // namespace tessera::transport
+}  // namespace tessera::corpus
 
-TESSERA_ERROR_ENUM(tessera::transport, DumpError, "reader dump");
+TESSERA_ERROR_ENUM(tessera::corpus, DumpError, "reader dump");

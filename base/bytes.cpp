@@ -1,4 +1,4 @@
-#include "iso7816/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace tessera {
 
