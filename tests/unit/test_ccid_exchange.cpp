@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string_view>
 
+#include "tests/support/hex.hpp"
 #include "transport/ccid_command.hpp"
 #include "transport/ccid_exchange.hpp"
 
@@ -14,11 +15,7 @@ using namespace std::chrono_literals;
 using namespace tessera::transport;
 using tessera::Bytes;
 
-Bytes hex(std::string_view text) {
-    const auto bytes = tessera::parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 BulkTransfer bulk(const ExchangeStep& step) {
     REQUIRE(std::holds_alternative<BulkTransfer>(step));

@@ -9,6 +9,7 @@
 
 #include "iso7816/bytes.hpp"
 #include "feature_bits.hpp"
+#include "tests/support/hex.hpp"
 #include "transport/class_descriptor.hpp"
 
 using tessera::Bytes;
@@ -17,11 +18,7 @@ using namespace tessera::transport;
 
 namespace {
 
-Bytes hex(const char* text) {
-    auto bytes = parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 // SCM SCR3310 (04E6:5116), written by hand from CCID 5.1 Table 5.1-1, field by field.
 const char* const kScr3310 =
