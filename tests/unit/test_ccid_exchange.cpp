@@ -47,7 +47,7 @@ ExchangeConfig config_with(std::chrono::milliseconds base, std::chrono::millisec
 }
 
 // XfrBlock, slot 0, bSeq 5, APDU 00 A4 04 00; answered by DataBlock bSeq 5.
-const Bytes kXfrBlock = tessera::parse_hex("6F 04000000 00 05 00 0000 00A40400").value();
+const Bytes kXfrBlock = hex("6F 04000000 00 05 00 0000 00A40400");
 constexpr std::string_view kAnswer = "80 02000000 00 05 00 00 00 9000";
 // bmCommandStatus 2 (time extension), bError = multiplier.
 constexpr std::string_view kTimeExtensionX3 = "80 00000000 00 05 80 03 00";

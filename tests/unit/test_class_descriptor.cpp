@@ -13,7 +13,6 @@
 #include "transport/class_descriptor.hpp"
 
 using tessera::Bytes;
-using tessera::parse_hex;
 using namespace tessera::transport;
 
 namespace {
