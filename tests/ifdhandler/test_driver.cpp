@@ -9,10 +9,12 @@
 
 #include "ifdhandler/driver.hpp"
 #include "tests/ifdhandler/fake_channel.hpp"
+#include "tests/ifdhandler/pin_verify_structure.hpp"
 
 using namespace tessera;
 using namespace tessera::ifd;
 using tessera::ifd::test::FakeChannel;
+using tessera::ifd::test::verify_structure;
 
 namespace {
 
@@ -53,14 +55,6 @@ struct Fixture {
                            [&](const std::string& line) { return line.find(text) != std::string::npos; });
     }
 };
-
-Bytes verify_structure() {
-    Bytes bytes{0x1E, 0x00, 0x82, 0x08, 0x00, 0x08, 0x04, 0x02, 0x01, 0x09, 0x04, 0x00, 0x00,
-                0x00, 0x00, 0x0D, 0x00, 0x00, 0x00};
-    const Bytes apdu{0x00, 0x20, 0x00, 0x01, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-    bytes.insert(bytes.end(), apdu.begin(), apdu.end());
-    return bytes;
-}
 
 }  // namespace
 

@@ -4,9 +4,11 @@
 #include <ostream>
 
 #include "ifdhandler/part10.hpp"
+#include "tests/ifdhandler/pin_verify_structure.hpp"
 
 using namespace tessera;
 using namespace tessera::ifd;
+using tessera::ifd::test::verify_structure;
 
 namespace {
 
@@ -18,25 +20,6 @@ Part10Reader pin_pad() {
     reader.vendor_id = 0x1209;
     reader.product_id = 0x0001;
     return reader;
-}
-
-// A PIN_VERIFY_STRUCTURE as OpenSC builds it for an 8-byte ASCII PIN block at the start
-// of VERIFY's data field: 4 to 8 digits, validation on key press.
-Bytes verify_structure() {
-    Bytes bytes{0x1E, 0x00,             // bTimerOut, bTimerOut2
-                0x82,                   // bmFormatString: byte units, position 0, ASCII
-                0x08,                   // bmPINBlockString: 8-byte block
-                0x00,                   // bmPINLengthFormat
-                0x08, 0x04,             // wPINMaxExtraDigit 0x0408: 4 to 8 digits
-                0x02,                   // bEntryValidationCondition: key pressed
-                0x01,                   // bNumberMessage
-                0x09, 0x04,             // wLangId 0x0409
-                0x00,                   // bMsgIndex
-                0x00, 0x00, 0x00,       // bTeoPrologue
-                0x0D, 0x00, 0x00, 0x00};  // ulDataLength 13
-    const Bytes apdu{0x00, 0x20, 0x00, 0x01, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-    bytes.insert(bytes.end(), apdu.begin(), apdu.end());
-    return bytes;
 }
 
 // A PIN_MODIFY_STRUCTURE: old and new 8-byte blocks, confirmation and current PIN asked.

@@ -117,10 +117,4 @@ Bytes abort_message(std::uint8_t seq, std::uint8_t slot) {
     return must(transport::encode_abort(test_limits(slot), {slot, seq}));
 }
 
-Bytes hex(const char* text) {
-    auto bytes = parse_hex(text);
-    if (!bytes) throw std::runtime_error("bad hex in test");
-    return *bytes;
-}
-
 }  // namespace tessera::test

@@ -5,11 +5,13 @@
 #include <cstdint>
 
 #include "base/bytes.hpp"
+#include "tests/support/hex.hpp"
 #include "transport/ccid_command.hpp"
 #include "transport/ccid_message.hpp"
 #include "transport/ccid_response.hpp"
 #include "transport/class_descriptor.hpp"
 
+// hex() for the scripts' byte literals comes with this header (tests/support/hex.hpp).
 namespace tessera::test {
 
 using transport::IccStatus;
@@ -37,7 +39,5 @@ Bytes xfr_block(std::uint8_t seq, Bytes data, std::uint16_t level = 0, std::uint
 Bytes set_parameters(std::uint8_t seq, const transport::ProtocolData& data, std::uint8_t slot = 0);
 Bytes get_parameters(std::uint8_t seq, std::uint8_t slot = 0);
 Bytes abort_message(std::uint8_t seq, std::uint8_t slot = 0);
-
-Bytes hex(const char* text);
 
 }  // namespace tessera::test

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "t1/block.hpp"
+#include "tests/support/byte_patterns.hpp"
 #include "transport/ccid_error.hpp"
 #include "transport/reader/apdu_level.hpp"
 #include "transport/reader/character_level.hpp"
@@ -27,16 +28,8 @@ using transport::ChainParameter;
 
 namespace {
 
-Bytes pattern(std::size_t size, std::uint8_t seed = 0) {
-    Bytes bytes(size);
-    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(i * 7 + seed);
-    return bytes;
-}
-
-Bytes concat(Bytes a, const Bytes& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
+using test::concat;
+using test::pattern;
 
 Bytes block(const t1::Block& b) { return t1::encode_block(b, t1::EdcType::lrc); }
 

@@ -68,10 +68,6 @@ Bytes collect(CardT0& card, std::deque<std::uint8_t>& stream, std::size_t wanted
 }
 }  // namespace
 
-Bytes from_hex(std::string_view text) {
-    return parse_hex(text).value_or(Bytes{});
-}
-
 T0Run run_t0(t0::Engine& engine, CardT0& card, ByteView apdu, const HarnessOptions& options) {
     T0Run run;
     std::deque<std::uint8_t> stream;

@@ -24,6 +24,7 @@
 #include "iso7816/step.hpp"
 #include "t0/engine.hpp"
 #include "tests/sim/card_t0.hpp"
+#include "tests/support/hex.hpp"
 
 namespace tessera::sim {
 
@@ -69,16 +70,13 @@ struct T0Run {
 /// Runs one exchange of `apdu` from start() to its end.
 T0Run run_t0(t0::Engine& engine, CardT0& card, ByteView apdu, const HarnessOptions& options = {});
 
-/// Hex text to bytes for tests ("00 B0 00 00 04"); empty on malformed text.
-Bytes from_hex(std::string_view text);
-
 /// An application, a T=0 card in front of it and an engine: one simulated slot.
 struct T0Bench {
     explicit T0Bench(CardT0Options card_options = {}, t0::Config config = {})
         : card(application, card_options), engine(std::move(config)) {}
 
     T0Run run(std::string_view apdu_hex, const HarnessOptions& options = {}) {
-        return run_t0(engine, card, from_hex(apdu_hex), options);
+        return run_t0(engine, card, test::hex(apdu_hex), options);
     }
 
     CardApplication application;

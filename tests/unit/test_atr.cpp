@@ -8,17 +8,14 @@
 #include <string_view>
 
 #include "iso7816/atr.hpp"
+#include "tests/support/hex.hpp"
 
 using namespace tessera::iso7816;
 using tessera::Bytes;
 
 namespace {
 
-Bytes hex(std::string_view text) {
-    const auto bytes = tessera::parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 // Appends the TCK that makes T0 .. TCK XOR to 00.
 Bytes with_tck(Bytes atr) {

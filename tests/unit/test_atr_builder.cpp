@@ -11,6 +11,7 @@
 #include "iso7816/atr.hpp"
 #include "iso7816/tables.hpp"
 #include "tests/sim/atr_builder.hpp"
+#include "tests/support/hex.hpp"
 
 using namespace tessera::iso7816;
 using tessera::Bytes;
@@ -20,11 +21,7 @@ using tessera::sim::build_atr_wire;
 
 namespace {
 
-Bytes hex(std::string_view text) {
-    const auto bytes = tessera::parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 Bytes built(const AtrConfig& config) {
     auto bytes = build_atr(config);

@@ -12,6 +12,8 @@
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"
 #include "tests/sim/card_pps.hpp"
+#include "tests/support/hex.hpp"
+#include "tests/support/reader_rates.hpp"
 
 using namespace tessera;
 using namespace tessera::iso7816;
@@ -23,14 +25,11 @@ using tessera::sim::UnsupportedAnswer;
 
 namespace {
 
-constexpr std::uint16_t kT0 = 0x0001;
-constexpr std::uint16_t kT1 = 0x0002;
-
-Bytes hex(std::string_view text) {
-    auto bytes = parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
+using tessera::test::kT0;
+using tessera::test::kT1;
+using tessera::test::scr3310;
+using tessera::test::wants;
 
 CardPpsConfig t1_card(std::uint8_t ta1) {
     CardPpsConfig config;
@@ -38,22 +37,6 @@ CardPpsConfig t1_card(std::uint8_t ta1) {
     config.offered_protocols = kT1;
     config.first_offered_protocol = 1;
     return config;
-}
-
-// SCR3310: 4 MHz default, 8 MHz maximum, 344105 bps, no lists.
-ReaderRates scr3310() {
-    ReaderRates reader;
-    reader.default_clock_khz = 4000;
-    reader.max_clock_khz = 8000;
-    reader.max_data_rate_bps = 344105;
-    return reader;
-}
-
-RateRequest wants(std::uint16_t protocols, std::size_t max_pps_candidates = 3) {
-    RateRequest request;
-    request.protocols = protocols;
-    request.max_pps_candidates = max_pps_candidates;
-    return request;
 }
 
 // The interface device's side, as the transport will run it: plan from the ATR, PPS right

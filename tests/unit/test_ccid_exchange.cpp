@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string_view>
 
+#include "tests/support/hex.hpp"
 #include "transport/ccid_command.hpp"
 #include "transport/ccid_exchange.hpp"
 
@@ -14,11 +15,7 @@ using namespace std::chrono_literals;
 using namespace tessera::transport;
 using tessera::Bytes;
 
-Bytes hex(std::string_view text) {
-    const auto bytes = tessera::parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 BulkTransfer bulk(const ExchangeStep& step) {
     REQUIRE(std::holds_alternative<BulkTransfer>(step));
@@ -50,7 +47,7 @@ ExchangeConfig config_with(std::chrono::milliseconds base, std::chrono::millisec
 }
 
 // XfrBlock, slot 0, bSeq 5, APDU 00 A4 04 00; answered by DataBlock bSeq 5.
-const Bytes kXfrBlock = tessera::parse_hex("6F 04000000 00 05 00 0000 00A40400").value();
+const Bytes kXfrBlock = hex("6F 04000000 00 05 00 0000 00A40400");
 constexpr std::string_view kAnswer = "80 02000000 00 05 00 00 00 9000";
 // bmCommandStatus 2 (time extension), bError = multiplier.
 constexpr std::string_view kTimeExtensionX3 = "80 00000000 00 05 80 03 00";

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/hex.hpp"
 #include "transport/ccid_command.hpp"
 #include "transport/ccid_control.hpp"
 #include "transport/ccid_error.hpp"
@@ -24,11 +25,7 @@ using tessera::Bytes;
 using tessera::ByteView;
 using tessera::Result;
 
-Bytes hex(std::string_view text) {
-    const auto bytes = tessera::parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 // The bytes of an encoder result that must have succeeded.
 Bytes ok(const Result<Bytes>& result) {

@@ -9,19 +9,15 @@
 
 #include "base/bytes.hpp"
 #include "feature_bits.hpp"
+#include "tests/support/hex.hpp"
 #include "transport/class_descriptor.hpp"
 
 using tessera::Bytes;
-using tessera::parse_hex;
 using namespace tessera::transport;
 
 namespace {
 
-Bytes hex(const char* text) {
-    auto bytes = parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 // SCM SCR3310 (04E6:5116), written by hand from CCID 5.1 Table 5.1-1, field by field.
 const char* const kScr3310 =

@@ -9,17 +9,14 @@
 
 #include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
+#include "tests/support/hex.hpp"
 
 using namespace tessera;
 using namespace tessera::iso7816;
 
 namespace {
 
-Bytes hex(std::string_view text) {
-    auto bytes = parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
+using tessera::test::hex;
 
 Bytes built(const PpsRequest& request) {
     auto bytes = build_pps_request(request);

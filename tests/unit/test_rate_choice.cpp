@@ -11,23 +11,17 @@
 
 #include "iso7816/rate_choice.hpp"
 #include "iso7816/tables.hpp"
+#include "tests/support/reader_rates.hpp"
 
 using namespace tessera;
 using namespace tessera::iso7816;
 
 namespace {
 
-constexpr std::uint16_t kT0 = 0x0001;
-constexpr std::uint16_t kT1 = 0x0002;
-
-// SCR3310: dwDefaultClock 4 MHz, dwMaximumClock 8 MHz, dwMaxDataRate 344105, no lists.
-ReaderRates scr3310() {
-    ReaderRates reader;
-    reader.default_clock_khz = 4000;
-    reader.max_clock_khz = 8000;
-    reader.max_data_rate_bps = 344105;
-    return reader;
-}
+using tessera::test::kT0;
+using tessera::test::kT1;
+using tessera::test::scr3310;
+using tessera::test::wants;
 
 // SCR3310 (NTTCom): default 4.8 MHz, maximum 8 MHz, yet GET_CLOCK_FREQUENCIES lists 12 MHz.
 ReaderRates scr3310_nttcom() {
@@ -72,12 +66,6 @@ CardRates card(std::optional<std::uint8_t> ta1, std::uint16_t offered = kT0,
     rates.offered_protocols = offered;
     rates.first_offered_protocol = first;
     return rates;
-}
-
-RateRequest wants(std::uint16_t protocols) {
-    RateRequest request;
-    request.protocols = protocols;
-    return request;
 }
 
 RatePlan plan_of(const CardRates& rates, const ReaderRates& reader,

@@ -7,6 +7,7 @@
 #include "iso7816/convention.hpp"
 #include "tests/sim/card_t0.hpp"
 #include "tests/sim/t0_harness.hpp"
+#include "tests/support/hex.hpp"
 
 namespace {
 using tessera::Bytes;
@@ -14,7 +15,7 @@ using tessera::sim::CardApplication;
 using tessera::sim::CardFault;
 using tessera::sim::CardT0;
 using tessera::sim::CardT0Options;
-using tessera::sim::from_hex;
+using tessera::test::hex;
 
 // Everything the card sends until it falls silent, bursts separated by '|'.
 std::string drain(CardT0& card) {
@@ -26,8 +27,8 @@ std::string drain(CardT0& card) {
     return text;
 }
 
-std::string send(CardT0& card, std::string_view hex) {
-    card.receive(from_hex(hex));
+std::string send(CardT0& card, std::string_view text) {
+    card.receive(hex(text));
     return drain(card);
 }
 }  // namespace

@@ -7,6 +7,9 @@
 
 #include "iso7816/convention.hpp"
 #include "tests/sim/t0_harness.hpp"
+#include "tests/support/byte_patterns.hpp"
+#include "tests/support/hex.hpp"
+#include "tests/support/text_lines.hpp"
 
 namespace {
 using namespace std::chrono_literals;
@@ -15,7 +18,7 @@ using tessera::iso7816::Convention;
 using tessera::iso7816::invert_convention;
 using tessera::sim::CardT0Options;
 using tessera::sim::Delivery;
-using tessera::sim::from_hex;
+using tessera::test::hex;
 using tessera::sim::HarnessOptions;
 using tessera::sim::kAllSingleByteAcks;
 using tessera::sim::T0Bench;
@@ -23,23 +26,10 @@ using tessera::sim::T0Run;
 using tessera::t0::Config;
 using tessera::t0::T0Error;
 
-std::string lines(std::initializer_list<const char*> parts) {
-    std::string text;
-    for (const char* part : parts) {
-        if (!text.empty()) {
-            text += '\n';
-        }
-        text += part;
-    }
-    return text;
-}
+using tessera::test::lines;
 
 std::string pattern_hex(std::size_t first, std::size_t count) {
-    Bytes bytes(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        bytes[i] = static_cast<std::uint8_t>(first + i);
-    }
-    return tessera::to_hex(bytes);
+    return tessera::to_hex(tessera::test::ascending(first, count));
 }
 
 void check_clean(const T0Run& run) {
@@ -54,7 +44,7 @@ TEST_CASE("T=0 case 1: header with P3 = 00, then SW1 SW2 (12.2.2)") {
     const T0Run run = bench.run("80 57 00 00");
     check_clean(run);
     CHECK(run.trace() == lines({"> 8057000000 ?1", "< 90", "> ?1", "< 00"}));
-    CHECK(run.response() == from_hex("90 00"));
+    CHECK(run.response() == hex("90 00"));
 }
 
 TEST_CASE("T=0 case 2S: header with P3 = Le, ACK, Le data bytes, SW1 SW2 (12.2.3)") {
@@ -63,7 +53,7 @@ TEST_CASE("T=0 case 2S: header with P3 = Le, ACK, Le data bytes, SW1 SW2 (12.2.3
     check_clean(run);
     CHECK(run.trace() ==
           lines({"> 00B0001004 ?1", "< B0", "> ?4", "< 10111213", "> ?1", "< 90", "> ?1", "< 00"}));
-    CHECK(run.response() == from_hex("10 11 12 13 90 00"));
+    CHECK(run.response() == hex("10 11 12 13 90 00"));
 }
 
 TEST_CASE("T=0 case 3S: header with P3 = Lc, ACK, data to the card, SW1 SW2 (12.2.4)") {
@@ -71,9 +61,9 @@ TEST_CASE("T=0 case 3S: header with P3 = Lc, ACK, data to the card, SW1 SW2 (12.
     const T0Run run = bench.run("00 D6 00 20 03 AA BB CC");
     check_clean(run);
     CHECK(run.trace() == lines({"> 00D6002003 ?1", "< D6", "> AABBCC ?1", "< 90", "> ?1", "< 00"}));
-    CHECK(run.response() == from_hex("90 00"));
+    CHECK(run.response() == hex("90 00"));
     const Bytes& ef = bench.application.selected_file();
-    CHECK(Bytes(ef.begin() + 0x20, ef.begin() + 0x23) == from_hex("AA BB CC"));
+    CHECK(Bytes(ef.begin() + 0x20, ef.begin() + 0x23) == hex("AA BB CC"));
 }
 
 TEST_CASE("T=0 case 4S: P3 = Lc, the card's 61xx goes back to the caller (12.2.5)") {
@@ -82,32 +72,32 @@ TEST_CASE("T=0 case 4S: P3 = Lc, the card's 61xx goes back to the caller (12.2.5
     check_clean(echo);
     CHECK(echo.trace() ==
           lines({"> 80EE000003 ?1", "< EE", "> 010203 ?1", "< 61", "> ?1", "< 03"}));
-    CHECK(echo.response() == from_hex("61 03"));
+    CHECK(echo.response() == hex("61 03"));
 
     // The caller, not the engine, fetches the data.
     const T0Run fetch = bench.run("00 C0 00 00 03");
     check_clean(fetch);
     CHECK(fetch.trace() ==
           lines({"> 00C0000003 ?1", "< C0", "> ?3", "< 010203", "> ?1", "< 90", "> ?1", "< 00"}));
-    CHECK(fetch.response() == from_hex("01 02 03 90 00"));
+    CHECK(fetch.response() == hex("01 02 03 90 00"));
 }
 
 TEST_CASE("T=0 6Cxx goes back to the caller: GET RESPONSE with a wrong Le") {
     T0Bench bench;
-    CHECK(bench.run("80 EE 00 00 03 01 02 03 00").response() == from_hex("61 03"));
+    CHECK(bench.run("80 EE 00 00 03 01 02 03 00").response() == hex("61 03"));
     const T0Run wrong = bench.run("00 C0 00 00 05");
     check_clean(wrong);
     CHECK(wrong.trace() == lines({"> 00C0000005 ?1", "< 6C", "> ?1", "< 03"}));
-    CHECK(wrong.response() == from_hex("6C 03"));
+    CHECK(wrong.response() == hex("6C 03"));
     // A shorter Le takes part of the data; 61xx announces the rest.
-    CHECK(bench.run("00 C0 00 00 02").response() == from_hex("01 02 61 01"));
-    CHECK(bench.run("00 C0 00 00 01").response() == from_hex("03 90 00"));
-    CHECK(bench.run("00 C0 00 00 01").response() == from_hex("69 85"));
+    CHECK(bench.run("00 C0 00 00 02").response() == hex("01 02 61 01"));
+    CHECK(bench.run("00 C0 00 00 01").response() == hex("03 90 00"));
+    CHECK(bench.run("00 C0 00 00 01").response() == hex("69 85"));
 }
 
 TEST_CASE("T=0 6Cxx goes back to the caller: case 2 Le beyond the available data") {
     T0Bench bench;
-    CHECK(bench.run("00 A4 00 00 02 01 02").response() == from_hex("90 00"));  // small EF
+    CHECK(bench.run("00 A4 00 00 02 01 02").response() == hex("90 00"));  // small EF
     const T0Run wrong = bench.run("00 B0 01 20 14");  // 12 bytes remain at offset 288
     check_clean(wrong);
     CHECK(wrong.trace() == lines({"> 00B0012014 ?1", "< 6C", "> ?1", "< 0C"}));
@@ -131,7 +121,7 @@ TEST_CASE(
 
 TEST_CASE("T=0 sends 255 command data bytes in one exchange") {
     T0Bench bench;
-    Bytes update = from_hex("00 D6 01 00 FF");
+    Bytes update = hex("00 D6 01 00 FF");
     Bytes payload(255);
     for (std::size_t i = 0; i < payload.size(); ++i) {
         payload[i] = static_cast<std::uint8_t>(0xFF - i);
@@ -140,18 +130,18 @@ TEST_CASE("T=0 sends 255 command data bytes in one exchange") {
     const T0Run run = tessera::sim::run_t0(bench.engine, bench.card, update);
     check_clean(run);
     REQUIRE(run.turns.size() == 3);
-    CHECK(run.turns[0].sent == from_hex("00 D6 01 00 FF"));
+    CHECK(run.turns[0].sent == hex("00 D6 01 00 FF"));
     CHECK(run.turns[1].sent == payload);
-    CHECK(run.response() == from_hex("90 00"));
+    CHECK(run.response() == hex("90 00"));
     const T0Run back = bench.run("00 B0 01 00 FF");
     check_clean(back);
     CHECK(Bytes(back.response().begin(), back.response().end() - 2) == payload);
 
     // Case 4S with 255 bytes: 61 FF, then GET RESPONSE FF.
-    Bytes echo = from_hex("80 EE 00 00 FF");
+    Bytes echo = hex("80 EE 00 00 FF");
     echo.insert(echo.end(), payload.begin(), payload.end());
     echo.push_back(0x00);
-    CHECK(tessera::sim::run_t0(bench.engine, bench.card, echo).response() == from_hex("61 FF"));
+    CHECK(tessera::sim::run_t0(bench.engine, bench.card, echo).response() == hex("61 FF"));
     const T0Run fetched = bench.run("00 C0 00 00 FF");
     check_clean(fetched);
     CHECK(Bytes(fetched.response().begin(), fetched.response().end() - 2) == payload);
@@ -167,7 +157,7 @@ TEST_CASE("T=0 ACK = INS ^ FF moves one byte at a time (10.3.3)") {
         CHECK(run.trace() ==
               lines({"> 00B0000003 ?1", "< 4F", "> ?1", "< 00", "> ?1", "< 4F", "> ?1", "< 01",
                      "> ?1", "< 4F", "> ?1", "< 02", "> ?1", "< 90", "> ?1", "< 00"}));
-        CHECK(run.response() == from_hex("00 01 02 90 00"));
+        CHECK(run.response() == hex("00 01 02 90 00"));
     }
     SUBCASE("to the card") {
         T0Bench bench(card);
@@ -195,7 +185,7 @@ TEST_CASE("T=0 mixes INS ^ FF and INS ACKs in one transfer (10.3.3)") {
         CHECK(run.trace() == lines({"> 00D6000004 ?1", "< 29", "> AA ?1", "< D6", "> BBCCDD ?1",
                                     "< 90", "> ?1", "< 00"}));
         const Bytes& ef = bench.application.selected_file();
-        CHECK(Bytes(ef.begin(), ef.begin() + 4) == from_hex("AA BB CC DD"));
+        CHECK(Bytes(ef.begin(), ef.begin() + 4) == hex("AA BB CC DD"));
     }
 }
 
@@ -248,12 +238,12 @@ TEST_CASE("T=0 with an inverse-convention card through the wire transform (8.1)"
     T0Bench bench(card);
     const T0Run run = bench.run("00 B0 00 00 04", reader);
     check_clean(run);
-    CHECK(run.response() == from_hex("00 01 02 03 90 00"));
+    CHECK(run.response() == hex("00 01 02 03 90 00"));
     // On the wire the ACK B0 travels as F2 and SW1 SW2 90 00 as F6 FF.
     REQUIRE(run.turns.size() == 4);
-    CHECK(run.turns[0].wire_received == from_hex("F2"));
-    CHECK(run.turns[2].wire_received == from_hex("F6"));
-    CHECK(run.turns[3].wire_received == from_hex("FF"));
+    CHECK(run.turns[0].wire_received == hex("F2"));
+    CHECK(run.turns[2].wire_received == hex("F6"));
+    CHECK(run.turns[3].wire_received == hex("FF"));
     for (const auto& turn : run.turns) {
         Bytes decoded = turn.wire_received;
         for (auto& b : decoded) {
@@ -265,7 +255,7 @@ TEST_CASE("T=0 with an inverse-convention card through the wire transform (8.1)"
     const T0Run update = bench.run("00 D6 00 00 02 5A A5", reader);
     check_clean(update);
     const Bytes& ef = bench.application.selected_file();
-    CHECK(Bytes(ef.begin(), ef.begin() + 2) == from_hex("5A A5"));
+    CHECK(Bytes(ef.begin(), ef.begin() + 2) == hex("5A A5"));
 }
 
 TEST_CASE("T=0 fails when the reader does not decode an inverse-convention card") {
@@ -288,11 +278,11 @@ TEST_CASE("T=0 gives the same result however the reader splits the card's bytes"
         T0Bench bench(card);
         const T0Run read = bench.run("00 B0 00 00 06", reader);
         check_clean(read);
-        CHECK(read.response() == from_hex("00 01 02 03 04 05 90 00"));
+        CHECK(read.response() == hex("00 01 02 03 04 05 90 00"));
         const T0Run echo = bench.run("80 EE 00 00 04 0A 0B 0C 0D 00", reader);
         check_clean(echo);
-        CHECK(echo.response() == from_hex("61 04"));
-        CHECK(bench.run("00 C0 00 00 04", reader).response() == from_hex("0A 0B 0C 0D 90 00"));
+        CHECK(echo.response() == hex("61 04"));
+        CHECK(bench.run("00 C0 00 00 04", reader).response() == hex("0A 0B 0C 0D 90 00"));
     }
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tests/sim/t0_harness.hpp"
+#include "tests/support/text_lines.hpp"
 
 namespace {
 using namespace std::chrono_literals;
@@ -14,7 +15,6 @@ using tessera::Bytes;
 using tessera::sim::CardFault;
 using tessera::sim::CardT0Options;
 using tessera::sim::Delivery;
-using tessera::sim::from_hex;
 using tessera::sim::HarnessOptions;
 using tessera::sim::kAllSingleByteAcks;
 using tessera::sim::T0Bench;
@@ -32,14 +32,7 @@ CardT0Options faulty(CardFault fault, std::size_t at = 1, std::size_t single_byt
     return options;
 }
 
-std::string lines(std::initializer_list<const char*> parts) {
-    std::string text;
-    for (const char* part : parts) {
-        text += text.empty() ? "" : "\n";
-        text += part;
-    }
-    return text;
-}
+using tessera::test::lines;
 
 void check_failed(const T0Run& run, T0Error error) {
     CHECK_FALSE(run.gave_up);

@@ -4,10 +4,11 @@
 #include "t0/error.hpp"
 #include "t0/tpdu.hpp"
 #include "tests/sim/t0_harness.hpp"
+#include "tests/support/hex.hpp"
 
 namespace {
 using tessera::Bytes;
-using tessera::sim::from_hex;
+using tessera::test::hex;
 using tessera::t0::ApduCase;
 using tessera::t0::Direction;
 using tessera::t0::map_command_apdu;
@@ -18,54 +19,54 @@ Bytes header_of(const tessera::t0::CommandTpdu& tpdu) {
 }
 
 std::error_code map_error(std::string_view apdu_hex) {
-    return map_command_apdu(from_hex(apdu_hex)).error();
+    return map_command_apdu(hex(apdu_hex)).error();
 }
 }  // namespace
 
 TEST_CASE("T=0 case 1 maps to P3 = 00 with nothing to move (12.2.2)") {
-    const auto tpdu = map_command_apdu(from_hex("80 57 03 00"));
+    const auto tpdu = map_command_apdu(hex("80 57 03 00"));
     REQUIRE(tpdu);
     CHECK(tpdu->apdu_case == ApduCase::case1);
-    CHECK(header_of(*tpdu) == from_hex("80 57 03 00 00"));
+    CHECK(header_of(*tpdu) == hex("80 57 03 00 00"));
     CHECK(tpdu->direction == Direction::none);
     CHECK(tpdu->transfer_length == 0);
 }
 
 TEST_CASE("T=0 case 2S maps to P3 = Le, Le 00 meaning 256 bytes from the card (12.2.3)") {
-    const auto tpdu = map_command_apdu(from_hex("00 B0 00 10 04"));
+    const auto tpdu = map_command_apdu(hex("00 B0 00 10 04"));
     REQUIRE(tpdu);
     CHECK(tpdu->apdu_case == ApduCase::case2s);
-    CHECK(header_of(*tpdu) == from_hex("00 B0 00 10 04"));
+    CHECK(header_of(*tpdu) == hex("00 B0 00 10 04"));
     CHECK(tpdu->direction == Direction::from_card);
     CHECK(tpdu->transfer_length == 4);
 
-    const auto full = map_command_apdu(from_hex("00 B0 00 00 00"));
+    const auto full = map_command_apdu(hex("00 B0 00 00 00"));
     REQUIRE(full);
     CHECK(full->p3() == 0x00);
     CHECK(full->transfer_length == 256);
 }
 
 TEST_CASE("T=0 case 3S maps to P3 = Lc with the data to the card (12.2.4)") {
-    const auto tpdu = map_command_apdu(from_hex("00 D6 00 00 03 AA BB CC"));
+    const auto tpdu = map_command_apdu(hex("00 D6 00 00 03 AA BB CC"));
     REQUIRE(tpdu);
     CHECK(tpdu->apdu_case == ApduCase::case3s);
-    CHECK(header_of(*tpdu) == from_hex("00 D6 00 00 03"));
-    CHECK(tpdu->data == from_hex("AA BB CC"));
+    CHECK(header_of(*tpdu) == hex("00 D6 00 00 03"));
+    CHECK(tpdu->data == hex("AA BB CC"));
     CHECK(tpdu->direction == Direction::to_card);
     CHECK(tpdu->transfer_length == 3);
 }
 
 TEST_CASE("T=0 case 4S maps to P3 = Lc and drops Le (12.2.5)") {
-    const auto tpdu = map_command_apdu(from_hex("80 EE 00 00 02 01 02 10"));
+    const auto tpdu = map_command_apdu(hex("80 EE 00 00 02 01 02 10"));
     REQUIRE(tpdu);
     CHECK(tpdu->apdu_case == ApduCase::case4s);
-    CHECK(header_of(*tpdu) == from_hex("80 EE 00 00 02"));
-    CHECK(tpdu->data == from_hex("01 02"));
+    CHECK(header_of(*tpdu) == hex("80 EE 00 00 02"));
+    CHECK(tpdu->data == hex("01 02"));
     CHECK(tpdu->transfer_length == 2);
 }
 
 TEST_CASE("T=0 carries 255 command data bytes (Lc = FF)") {
-    Bytes apdu = from_hex("00 D6 00 00 FF");
+    Bytes apdu = hex("00 D6 00 00 FF");
     apdu.resize(5 + 255, 0x5A);
     const auto tpdu = map_command_apdu(apdu);
     REQUIRE(tpdu);

@@ -8,13 +8,14 @@
 #include "base/bytes.hpp"
 #include "t1/block.hpp"
 #include "t1/edc.hpp"
+#include "tests/support/hex.hpp"
 
 using namespace tessera;
 using namespace tessera::t1;
 
 namespace {
 
-Bytes hex(std::string_view text) { return parse_hex(text).value(); }
+using tessera::test::hex;
 
 std::error_code parse_error(std::string_view text, EdcType edc = EdcType::lrc,
                             std::size_t max_inf = kMaxInfSize) {

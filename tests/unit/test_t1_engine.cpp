@@ -15,6 +15,8 @@
 #include "t1/engine.hpp"
 #include "tests/sim/card_t1.hpp"
 #include "tests/sim/t1_harness.hpp"
+#include "tests/support/hex.hpp"
+#include "tests/support/text_lines.hpp"
 
 using namespace tessera;
 using sim::T1Fault;
@@ -22,15 +24,8 @@ using t1::EdcType;
 
 namespace {
 
-Bytes hex(std::string_view text) { return parse_hex(text).value(); }
-
-std::string join(const std::vector<std::string>& lines) {
-    std::string text;
-    for (const std::string& line : lines) {
-        text += line + "\n";
-    }
-    return text;
-}
+using tessera::test::hex;
+using tessera::test::join;
 
 std::vector<std::string> head(std::vector<std::string> lines, std::size_t count) {
     lines.resize(std::min(lines.size(), count));

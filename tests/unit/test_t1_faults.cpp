@@ -13,16 +13,18 @@
 #include "t1/engine.hpp"
 #include "tests/sim/card_t1.hpp"
 #include "tests/sim/t1_harness.hpp"
+#include "tests/support/hex.hpp"
 
 using namespace tessera;
 using sim::T1Fault;
+using test::hex;
 
 namespace {
 
 // ECHO of 250 bytes with Le 00: a 256-byte command (8 blocks at IFSC 32) and a 252-byte
 // response (4 blocks at IFSD 64).
 Bytes echo_250() {
-    Bytes apdu = parse_hex("80EE0000FA").value();
+    Bytes apdu = hex("80EE0000FA");
     for (int i = 0; i < 250; ++i) {
         apdu.push_back(static_cast<std::uint8_t>(0xFF - i));
     }
@@ -80,7 +82,7 @@ bool is_transmission_fault(T1Fault fault) {
 TEST_CASE("fault sweep: every fault at every block of a chained exchange, both EDCs") {
     const Bytes command = echo_250();
     const Bytes expected = echo_250_response();
-    const Bytes follow_up = parse_hex("00B0000010").value();
+    const Bytes follow_up = hex("00B0000010");
 
     const T1Fault faults[] = {
         T1Fault::corrupt_answer, T1Fault::corrupt_received, T1Fault::drop_answer,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "loopback_model.hpp"
+#include "tests/support/byte_patterns.hpp"
 #include "transport/usb/libusb_context.hpp"
 #include "usb_testbed.hpp"
 
@@ -116,12 +117,7 @@ private:
     std::error_code final_error_;
 };
 
-inline Bytes pattern(std::size_t size, std::uint8_t seed = 0) {
-    Bytes data(size);
-    for (std::size_t i = 0; i < size; ++i) {
-        data[i] = static_cast<std::uint8_t>((i * 7 + seed) & 0xFF);
-    }
-    return data;
-}
+/// Filler data for transfers (tests/support/byte_patterns.hpp).
+using test::pattern;
 
 }  // namespace tessera::usbtest

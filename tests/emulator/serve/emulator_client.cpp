@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/bytes.hpp"
 #include "monotonic_clock.hpp"
 #include "number_text.hpp"
 #include "transport/reader/ccid_reader.hpp"
@@ -32,6 +33,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using tessera::Bytes;
+using tessera::to_hex;
 using tessera::emulator::serve::monotonic_ns;
 
 constexpr auto kEventWait = 10s;
@@ -46,22 +48,12 @@ void say(const std::string& line) {
     std::exit(1);
 }
 
-std::string hex(const Bytes& bytes) {
-    std::string text;
-    char digits[3];
-    for (const auto byte : bytes) {
-        std::snprintf(digits, sizeof digits, "%02X", byte);
-        text += digits;
-    }
-    return text;
-}
-
 void power_on_and_exchange(tessera::reader::Slot& slot) {
     auto atr = slot.power_on();
     if (!atr) {
         give_up("power on", atr.error().message());
     }
-    say("ATR " + hex(*atr));
+    say("ATR " + to_hex(*atr));
 
     const Bytes select{0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00,
                        0x00, 0x05, 0x27, 0x54, 0x45, 0x53};
@@ -70,7 +62,7 @@ void power_on_and_exchange(tessera::reader::Slot& slot) {
         give_up("SELECT", selected.error().message());
     }
     if (*selected != Bytes{0x90, 0x00}) {
-        give_up("SELECT", "answer " + hex(*selected));
+        give_up("SELECT", "answer " + to_hex(*selected));
     }
 
     const Bytes read_binary{0x00, 0xB0, 0x00, 0x00, 0x00};
@@ -83,7 +75,7 @@ void power_on_and_exchange(tessera::reader::Slot& slot) {
     }
     for (std::size_t i = 0; i < 256; ++i) {
         if ((*read)[i] != static_cast<std::uint8_t>(i & 0xFF)) {
-            give_up("READ BINARY", "byte " + std::to_string(i) + " is " + hex({(*read)[i]}));
+            give_up("READ BINARY", "byte " + std::to_string(i) + " is " + to_hex(Bytes{(*read)[i]}));
         }
     }
     say("APDU OK");
