@@ -18,8 +18,10 @@
 // The overload with an Expected answer then checks bSeq (sequence_mismatch), bSlot
 // (slot_mismatch) and bMessageType (unexpected_message_type) against the command sent.
 //
-// Answers may be longer than dwMaxCCIDMessageLength: CCID 5.1 gives it as the longest
-// message the reader accepts, and readers that declare 263 or 264 bytes still return the
+// Answers may be longer than dwMaxCCIDMessageLength: the specification words the limit
+// for what the host sends (CCID 6.1.4: an XfrBlock's data never exceeds
+// dwMaxCCIDMessageLength - 10; 5.1 sets its minimum below extended APDU level by the
+// bulk-OUT wMaxPacketSize), and readers that declare 263 or 264 bytes still return the
 // whole answer of a 256-byte short APDU (268 bytes). What the driver sends stays within
 // dwMaxCCIDMessageLength (ccid_command.hpp); what it reads is bounded by max_answer_length.
 //

@@ -1,5 +1,5 @@
-// Answers longer than the reader's dwMaxCCIDMessageLength (CCID 5.1: the longest message
-// the reader accepts), byte by byte over a scripted UsbPort: readers that declare 263 or
+// Answers longer than the reader's dwMaxCCIDMessageLength (CCID 6.1.4 words the limit for
+// what the host sends), byte by byte over a scripted UsbPort: readers that declare 263 or
 // 264 bytes and return the 268-byte answer of a 256-byte short APDU, or a 269-byte T=1
 // block, are read whole (the bulk-IN transfer has room for it, rounded up to whole
 // packets); answers that are not well formed (dwLength beyond what came, or beyond the

@@ -108,7 +108,7 @@ struct ReaderConfig {
     bool short_packet_ends_message = true;
     /// Return the card's whole answer even when its message exceeds dwMaxCCIDMessageLength,
     /// as readers declaring 263 or 264 bytes do with the 268-byte answer of a 256-byte short
-    /// APDU (CCID 5.1 gives the field as the longest message the reader accepts). Affects
+    /// APDU (CCID 6.1.4 words the limit for what the host sends). Affects
     /// short APDU and T=0 TPDU answers and the IFSD of the automatic exchange (0x400), which
     /// then is dwMaxIFSD; extended APDU responses are still cut into parts of
     /// dwMaxCCIDMessageLength. When false, such answers fail with XFR_OVERRUN.
