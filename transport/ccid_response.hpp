@@ -118,7 +118,7 @@ struct Response {
     std::optional<ClockStatus> clock_status() const noexcept;
 };
 
-/// The longest answer of any exchange below extended APDU level: a T=1 block with a 254-byte
+/// The longest answer to an XfrBlock below extended APDU level: a T=1 block with a 254-byte
 /// INF and a CRC (10 + 3 + 254 + 2, ISO 7816-3 11.3); a short APDU or T=0 TPDU answer (256
 /// data bytes + SW1 SW2, 10 + 258) is one byte shorter.
 inline constexpr std::size_t kMinAnswerLength = kHeaderSize + 3 + 254 + 2;

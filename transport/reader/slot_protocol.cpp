@@ -207,9 +207,9 @@ ActiveLink Slot::prepare_engines(const LinkChoice& link, const SetupPolicy& poli
             const std::uint8_t bound = t1_inf_bound(context_.limits, edc);
             // The IFSD the host asks for keeps the card's blocks within one message of
             // dwMaxCCIDMessageLength. A reader that exchanges IFSD itself (CCID 5.1 dwFeatures
-            // 0x400) asks for its dwMaxIFSD and passes the card's blocks on whole, in answers
-            // longer than dwMaxCCIDMessageLength if need be (ccid_response.hpp): the engine
-            // must accept blocks up to that IFSD.
+            // 0x400) chooses it, up to its dwMaxIFSD, and passes the card's blocks on whole,
+            // in answers longer than dwMaxCCIDMessageLength if need be (ccid_response.hpp):
+            // the engine accepts blocks up to dwMaxIFSD then.
             if (policy.host_requests_ifsd) active.ifsd = std::min(active.ifsd, bound);
             // The card's IFSC (ISO 7816-3 11.4.2: 1..254, else the default 32) bounds the
             // host's I-blocks; so does the reader's message.
