@@ -139,7 +139,10 @@ ExchangeStep Exchange::wait(Bytes to_send, milliseconds timeout) {
     cut_by_budget_ = timeout > remaining;
     issued_timeout_ = std::max(std::min(timeout, remaining), kMinimumWait);
     state_ = ExchangeState::awaiting_response;
-    return BulkTransfer{std::move(to_send), config_.limits.dwMaxCCIDMessageLength, issued_timeout_};
+    // Room for the longest answer the reader may give (ccid_response.hpp), which can exceed
+    // dwMaxCCIDMessageLength; decode_response() checks dwLength against the same bound.
+    return BulkTransfer{std::move(to_send), max_answer_length(config_.limits, expected_.bMessageType),
+                        issued_timeout_};
 }
 
 ExchangeStep Exchange::discard() {

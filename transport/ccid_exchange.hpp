@@ -5,7 +5,7 @@
 // each step and feeds the outcome back, in the manner of the protocol engines
 // (iso7816/step.hpp):
 //
-//   start(command)            -> BulkTransfer{command, dwMaxCCIDMessageLength, timeout}
+//   start(command)            -> BulkTransfer{command, max_answer_length(answer type), timeout}
 //   on_received(message)      -> per message from bulk-IN:
 //       empty, or bSeq not the command's (a stale answer, e.g. of an aborted command)
 //                                 discarded: BulkTransfer{{}, ...} again, the same timeout
@@ -89,7 +89,9 @@ struct ControlTransfer {
 
 /// Write `bytes` to bulk-OUT (nothing when empty), then read one message of at most
 /// `receive_length` bytes from bulk-IN within `timeout`; then call on_received() with it,
-/// or on_timeout().
+/// or on_timeout(). `receive_length` is max_answer_length() of the expected answer: at least
+/// kMinAnswerLength, so it may exceed dwMaxCCIDMessageLength; the driver may read into a
+/// larger buffer (a multiple of the endpoint's wMaxPacketSize), decoding checks the bound.
 struct BulkTransfer {
     Bytes bytes;
     std::size_t receive_length = 0;

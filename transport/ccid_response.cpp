@@ -1,5 +1,7 @@
 #include "transport/ccid_response.hpp"
 
+#include <algorithm>
+
 namespace tessera::transport {
 
 namespace {
@@ -76,6 +78,14 @@ std::optional<ClockStatus> Response::clock_status() const noexcept {
     return static_cast<ClockStatus>(bClockStatus);
 }
 
+std::size_t max_answer_length(const MessageLimits& limits, MessageType answer) noexcept {
+    if (answer == MessageType::RDR_to_PC_Escape) {
+        return kMaxMaxMessageLength;
+    }
+    const std::size_t declared = limits.dwMaxCCIDMessageLength;
+    return std::min<std::size_t>(std::max(declared, kMinAnswerLength), kMaxMaxMessageLength);
+}
+
 std::optional<Expected> expected_answer(ByteView command) noexcept {
     const auto header = read_header(command);
     if (!header) {
@@ -96,8 +106,9 @@ Result<Response> decode_response(ByteView message, const MessageLimits& limits) 
     if (!is_response(header->bMessageType)) {
         return MessageError::unknown_message_type;
     }
-    // dwLength is compared with the limits before it is used for anything (CCID 5.1).
-    if (header->dwLength > limits.max_data_length()) {
+    // dwLength is compared with the hard bound before it is used for anything (CCID 5.1).
+    const auto type = static_cast<MessageType>(header->bMessageType);
+    if (header->dwLength > max_answer_length(limits, type) - kHeaderSize) {
         return MessageError::length_exceeds_maximum;
     }
     const std::size_t data_length = message.size() - kHeaderSize;
@@ -121,7 +132,7 @@ Result<Response> decode_response(ByteView message, const MessageLimits& limits) 
     }
 
     Response response;
-    response.bMessageType = static_cast<MessageType>(header->bMessageType);
+    response.bMessageType = type;
     response.dwLength = header->dwLength;
     response.bSlot = header->bSlot;
     response.bSeq = header->bSeq;

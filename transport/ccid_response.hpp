@@ -4,7 +4,7 @@
 // in this order, and fails with its own MessageError at the first defect:
 //   1. at least the 10-byte header                                  too_short
 //   2. bMessageType is an RDR_to_PC type 80..84                      unknown_message_type
-//   3. dwLength <= dwMaxCCIDMessageLength - 10                       length_exceeds_maximum
+//   3. 10 + dwLength <= max_answer_length(limits, bMessageType)       length_exceeds_maximum
 //   4. exactly 10 + dwLength bytes                                   truncated, trailing_bytes
 //   5. bSlot <= bMaxSlotIndex                                        slot_out_of_range
 //   6. bStatus: bmICCStatus and bmCommandStatus not 3 (6.2.6)         reserved_icc_status,
@@ -18,12 +18,20 @@
 // The overload with an Expected answer then checks bSeq (sequence_mismatch), bSlot
 // (slot_mismatch) and bMessageType (unexpected_message_type) against the command sent.
 //
+// Answers may be longer than dwMaxCCIDMessageLength: the specification words the limit
+// for what the host sends (CCID 6.1.4: an XfrBlock's data never exceeds
+// dwMaxCCIDMessageLength - 10; 5.1 sets its minimum below extended APDU level by the
+// bulk-OUT wMaxPacketSize), and readers that declare 263 or 264 bytes still return the
+// whole answer of a 256-byte short APDU (268 bytes). What the driver sends stays within
+// dwMaxCCIDMessageLength (ccid_command.hpp); what it reads is bounded by max_answer_length.
+//
 // A decoded Response keeps every header field raw and decoded. Informational bytes the
 // driver does not act on (bClockStatus, bRFU, the bStatus RFU bits 2..5) are not judged.
 //
 // Pure functions; no state, no I/O.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -109,6 +117,18 @@ struct Response {
     /// bClockStatus decoded; nullopt for values 6.2.2 does not define.
     std::optional<ClockStatus> clock_status() const noexcept;
 };
+
+/// The longest answer to an XfrBlock below extended APDU level: a T=1 block with a 254-byte
+/// INF and a CRC (10 + 3 + 254 + 2, ISO 7816-3 11.3); a short APDU or T=0 TPDU answer (256
+/// data bytes + SW1 SW2, 10 + 258) is one byte shorter.
+inline constexpr std::size_t kMinAnswerLength = kHeaderSize + 3 + 254 + 2;
+
+/// The longest RDR_to_PC message of type `answer` the driver accepts from a reader with
+/// `limits`: RDR_to_PC_Escape (CCID 6.2.4, vendor data of any size) up to the largest CCID
+/// message, kMaxMaxMessageLength; every other type max(dwMaxCCIDMessageLength,
+/// kMinAnswerLength), never above kMaxMaxMessageLength. This is the hard bound a reader's
+/// dwLength is checked against, and the size of the bulk-IN transfer that reads it.
+std::size_t max_answer_length(const MessageLimits& limits, MessageType answer) noexcept;
 
 /// What answers a command: its expected_response() type, bSlot and bSeq.
 struct Expected {

@@ -45,7 +45,7 @@ void check_response(ByteView message, const MessageLimits& limits) {
     }
     require(message.size() >= kHeaderSize);
     require(response->abData.size() == response->dwLength);
-    require(response->dwLength <= limits.max_data_length());
+    require(kHeaderSize + response->dwLength <= max_answer_length(limits, response->bMessageType));
     require(kHeaderSize + response->abData.size() == message.size());
     require(response->bSlot <= limits.bMaxSlotIndex);
     require(encode_response(*response) == Bytes(message.begin(), message.end()));
@@ -115,7 +115,9 @@ void check_step(const ExchangeStep& step, const ExchangeConfig& config, bool& fi
     if (const auto* transfer = std::get_if<BulkTransfer>(&step)) {
         require(transfer->timeout >= 1ms);
         require(transfer->timeout <= config.max_total_wait);
-        require(transfer->receive_length == config.limits.dwMaxCCIDMessageLength);
+        require(transfer->receive_length >= config.limits.dwMaxCCIDMessageLength);
+        require(transfer->receive_length >= kMinAnswerLength);
+        require(transfer->receive_length <= kMaxMaxMessageLength);
     } else if (const auto* done = std::get_if<ExchangeDone>(&step)) {
         require(done->response.bMessageType != MessageType::RDR_to_PC_NotifySlotChange);
         require(!done->response.time_extension());

@@ -54,6 +54,11 @@ std::vector<std::size_t> ScriptPort::control_lengths() const {
     return control_lengths_;
 }
 
+std::vector<std::size_t> ScriptPort::read_lengths() const {
+    std::lock_guard lock(mutex_);
+    return read_lengths_;
+}
+
 std::vector<Bytes> ScriptPort::writes() const {
     std::lock_guard lock(mutex_);
     return writes_;
@@ -88,6 +93,7 @@ std::error_code ScriptPort::bulk_write(std::span<const std::uint8_t> data, usb::
 
 Result<std::size_t> ScriptPort::bulk_read(std::span<std::uint8_t> buffer, usb::Milliseconds) {
     std::lock_guard lock(mutex_);
+    read_lengths_.push_back(buffer.size());
     ScriptStep step;
     if (!next(ScriptStep::Kind::read, step, "read")) {
         return script_.empty() ? UsbError::timeout : UsbError::io;

@@ -50,6 +50,8 @@ public:
     /// wLength (the data span's size) of every control transfer, in order. Unscripted
     /// GET_CLOCK_FREQUENCIES / GET_DATA_RATES are answered with a stall (UsbError::pipe).
     std::vector<std::size_t> control_lengths() const;
+    /// The buffer size of every bulk-IN read, in order (scripted or not).
+    std::vector<std::size_t> read_lengths() const;
 
     const usb::UsbPortInfo& info() const override { return info_; }
     std::error_code bulk_write(std::span<const std::uint8_t> data, usb::Milliseconds timeout) override;
@@ -70,6 +72,7 @@ private:
     std::vector<std::string> mismatches_;
     std::vector<Bytes> writes_;
     std::vector<std::size_t> control_lengths_;
+    std::vector<std::size_t> read_lengths_;
     usb::InterruptHandler handler_;
 };
 

@@ -22,6 +22,16 @@ bool leaves_reader_busy(std::error_code error) {
            error != UsbError::cancelled;
 }
 
+// The bulk-IN buffer for an answer of at most `wanted` bytes: rounded up to a multiple of
+// the endpoint's wMaxPacketSize (USB 2.0 5.8.3: a transfer ends with a short packet), so that
+// a device sending more than expected fills whole packets instead of overflowing in the
+// middle of one; decode_response() then refuses the message by its dwLength.
+std::size_t bulk_in_size(std::size_t wanted, std::uint16_t max_packet) {
+    wanted = std::max<std::size_t>(wanted, 1);
+    if (max_packet == 0) return wanted;
+    return (wanted + max_packet - 1) / max_packet * max_packet;
+}
+
 }  // namespace
 
 struct CommandChannel::Machinery {
@@ -48,7 +58,7 @@ struct CommandChannel::Machinery {
     ExchangeStep drive(Machine& machine, ExchangeStep step) {
         for (;;) {  // bounded by the exchange (stale messages, extensions, total wait)
             if (const auto* transfer = std::get_if<BulkTransfer>(&step)) {
-                receive_buffer.resize(std::max<std::size_t>(transfer->receive_length, 1));
+                receive_buffer.resize(bulk_in_size(transfer->receive_length, port.info().bulk_in_max_packet));
                 const auto started = steady_clock::now();
                 Result<std::size_t> received = UsbError::other;
                 if (!transfer->bytes.empty()) {  // the message, its answer's IN already pending

@@ -2,7 +2,9 @@
 // sans-IO transport::Exchange and transport::AbortExchange (ccid_exchange.hpp).
 //
 // For each command: bulk-OUT write, bulk-IN reads with the exchange's timeouts (time
-// extensions, stale bSeq discarded, total wait capped); when the exchange ends with
+// extensions, stale bSeq discarded, total wait capped) into a buffer of the exchange's
+// receive_length (which may exceed dwMaxCCIDMessageLength, ccid_response.hpp) rounded up to
+// a multiple of the bulk-IN wMaxPacketSize; when the exchange ends with
 // abort_required it runs the abort sequence of CCID 5.3.1 (class request ABORT, then
 // PC_to_RDR_Abort, 6.1.13) before returning the error, so that the next command never
 // reads the aborted command's late answer. A stalled endpoint is cleared (CLEAR_FEATURE

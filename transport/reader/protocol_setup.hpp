@@ -76,7 +76,8 @@ transport::ProtocolData protocol_data_for(const CardParameters& card, const iso7
 /// The largest T=1 INF that fits one CCID message at TPDU / character level (CCID 6.1.4:
 /// a whole block per XfrBlock / DataBlock): dwMaxCCIDMessageLength - 10 (header) - 3
 /// (prologue) - EDC size (1 LRC, 2 CRC), within 1..254. IFSD and the INF of the host's
-/// I-blocks (min(IFSC, bound), ISO 7816-3 11.4.2) are capped by it; e.g. 263-byte
+/// I-blocks (min(IFSC, bound), ISO 7816-3 11.4.2) are capped by it (IFSD only when the host
+/// asks for it: a reader with automatic IFSD exchange sets its own); e.g. 263-byte
 /// messages: 248 with CRC, 249 with LRC; 64-byte messages: 49 / 50.
 std::uint8_t t1_inf_bound(const transport::MessageLimits& limits, t1::EdcType edc);
 

@@ -205,7 +205,12 @@ ActiveLink Slot::prepare_engines(const LinkChoice& link, const SetupPolicy& poli
         active.ifsd = static_cast<std::uint8_t>(std::clamp<std::uint32_t>(context_.caps.max_ifsd, 1, 254));
         if (host_runs_t1) {
             const std::uint8_t bound = t1_inf_bound(context_.limits, edc);
-            active.ifsd = std::min(active.ifsd, bound);
+            // The IFSD the host asks for keeps the card's blocks within one message of
+            // dwMaxCCIDMessageLength. A reader that exchanges IFSD itself (CCID 5.1 dwFeatures
+            // 0x400) chooses it, up to its dwMaxIFSD, and passes the card's blocks on whole,
+            // in answers longer than dwMaxCCIDMessageLength if need be (ccid_response.hpp):
+            // the engine accepts blocks up to dwMaxIFSD then.
+            if (policy.host_requests_ifsd) active.ifsd = std::min(active.ifsd, bound);
             // The card's IFSC (ISO 7816-3 11.4.2: 1..254, else the default 32) bounds the
             // host's I-blocks; so does the reader's message.
             const std::uint8_t ifsc = atr.ifsc >= 1 && atr.ifsc <= 254 ? atr.ifsc : t1::kDefaultIfs;

@@ -421,7 +421,10 @@ Result<std::unique_ptr<UsbDevice>> ContextCore::open(const UsbDeviceSelector& se
     info.bus = libusb_get_bus_number(found);
     info.address = libusb_get_device_address(found);
     info.interface = *interface;
-    if (auto in = interface->find_endpoint(Type::bulk, true)) info.bulk_in = in->bEndpointAddress;
+    if (auto in = interface->find_endpoint(Type::bulk, true)) {
+        info.bulk_in = in->bEndpointAddress;
+        info.bulk_in_max_packet = in->max_packet();
+    }
     if (auto out = interface->find_endpoint(Type::bulk, false)) {
         info.bulk_out = out->bEndpointAddress;
     }

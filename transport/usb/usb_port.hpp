@@ -74,6 +74,9 @@ struct UsbPortInfo {
     std::uint8_t bulk_out = 0;
     std::uint8_t interrupt_in = 0;
     std::uint16_t interrupt_max_packet = 0;  // interrupt-IN wMaxPacketSize
+    /// bulk-IN wMaxPacketSize (0: unknown). A bulk-IN buffer that is a multiple of it takes
+    /// whatever the device sends up to its size; another size may end in overflow.
+    std::uint16_t bulk_in_max_packet = 0;
     std::vector<std::uint8_t> config_descriptor;  // the active configuration, raw bytes
     std::string name;                        // "usb:1209/0001 bus 1 address 2 interface 0"
 

@@ -26,6 +26,7 @@ std::shared_ptr<const SlotEnvironment> make_environment(const ReaderConfig& conf
     environment->clocks_khz = config.clocks_khz;
     environment->data_rates_bps = config.data_rates_bps;
     environment->escape = config.escape;
+    environment->answers_beyond_max_message_length = config.answers_beyond_max_message_length;
     return environment;
 }
 

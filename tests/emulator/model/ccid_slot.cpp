@@ -232,8 +232,10 @@ void CcidSlot::exchange_ifsd_if_due() {
         return;
     }
     // The reader asks for what it can carry: a whole block (prologue, INF, CRC at most)
-    // must fit one message's abData (CCID 6.1.4), whatever dwMaxIFSD says.
-    const std::uint32_t fits = descriptor.dwMaxCCIDMessageLength > 10 + 5
+    // must fit one message's abData (CCID 6.1.4), whatever dwMaxIFSD says; unless it answers
+    // beyond dwMaxCCIDMessageLength: then dwMaxIFSD alone.
+    const std::uint32_t fits = environment_->answers_beyond_max_message_length ? 254
+                               : descriptor.dwMaxCCIDMessageLength > 10 + 5
                                    ? descriptor.dwMaxCCIDMessageLength - 10 - 5
                                    : 1;
     const std::uint32_t declared = descriptor.dwMaxIFSD == 0 ? 32 : descriptor.dwMaxIFSD;
@@ -288,6 +290,9 @@ SlotAnswer CcidSlot::xfr_block(ByteView message) {
     context.protocol = transport::protocol_num(parameters_);
     context.edc = edc_of(parameters_);
     context.max_data_length = transport::MessageLimits{0, environment_->descriptor.dwMaxCCIDMessageLength}.max_data_length();
+    context.max_answer_length = environment_->answers_beyond_max_message_length
+                                    ? std::size_t{256 + 2}  // ISO 7816-4: Ne <= 256, SW1 SW2
+                                    : context.max_data_length;
     const std::uint16_t wLevelParameter = transport::read_le16(message, 8);
     XfrAnswer result = exchange_.transfer(*card_, context, ab_data(message), wLevelParameter);
     if (result.failed) {

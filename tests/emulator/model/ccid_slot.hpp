@@ -36,6 +36,7 @@ struct SlotEnvironment {
     std::vector<std::uint32_t> clocks_khz;
     std::vector<std::uint32_t> data_rates_bps;
     EscapeHandler escape;
+    bool answers_beyond_max_message_length = false;  // ReaderConfig's
 
     ReaderRateLimits limits() const { return {descriptor, clocks_khz, data_rates_bps}; }
 };

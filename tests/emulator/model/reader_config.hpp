@@ -106,6 +106,13 @@ struct ReaderConfig {
     /// than its dwLength is answered with a bad-length error at once. When false the reader
     /// waits for the missing bytes across transfers whatever their size.
     bool short_packet_ends_message = true;
+    /// Return the card's whole answer even when its message exceeds dwMaxCCIDMessageLength,
+    /// as readers declaring 263 or 264 bytes do with the 268-byte answer of a 256-byte short
+    /// APDU (CCID 6.1.4 words the limit for what the host sends). Affects
+    /// short APDU and T=0 TPDU answers and the IFSD of the automatic exchange (0x400), which
+    /// then is dwMaxIFSD; extended APDU responses are still cut into parts of
+    /// dwMaxCCIDMessageLength. When false, such answers fail with XFR_OVERRUN.
+    bool answers_beyond_max_message_length = false;
     /// Send a NotifySlotChange for the slots holding a card when the host first reads the
     /// interrupt endpoint, as most readers do after enumeration.
     bool notify_at_start = true;

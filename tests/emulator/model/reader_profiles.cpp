@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::uint16_t kVendorId = 0x1209;  // pid.codes test vendor ID
 
-constexpr std::array<std::pair<Profile, const char*>, 7> kNames{{
+constexpr std::array<std::pair<Profile, const char*>, 9> kNames{{
     {Profile::tpdu, "tpdu"},
     {Profile::tpdu_auto_pps, "tpdu_auto_pps"},
     {Profile::short_apdu, "short_apdu"},
@@ -16,6 +16,8 @@ constexpr std::array<std::pair<Profile, const char*>, 7> kNames{{
     {Profile::character, "character"},
     {Profile::two_slot, "two_slot"},
     {Profile::pinpad, "pinpad"},
+    {Profile::short_apdu_263, "short_apdu_263"},
+    {Profile::short_apdu_264, "short_apdu_264"},
 }};
 
 // CCID 5.1 fields common to every profile.
@@ -39,6 +41,40 @@ transport::ClassDescriptor base_descriptor() {
     d.bClassEnvelope = 0xFF;
     d.bMaxCCIDBusySlots = 1;
     return d;
+}
+
+// The class descriptor of tests/data/readers/Identiv_uTrust_3720_Contactless_Reader.txt
+// (CCID 5.1; GET_CLOCK_FREQUENCIES and GET_DATA_RATES stall, as its dump shows).
+void identiv_utrust_3720(transport::ClassDescriptor& d) {
+    d.bcdCCID = 0x0110;
+    d.bVoltageSupport = kAllVoltages;
+    d.dwProtocols = 0x0003;
+    d.dwDefaultClock = 4800;
+    d.dwMaximumClock = 12000;
+    d.dwDataRate = 12903;
+    d.dwMaxDataRate = 412903;
+    d.dwMaxIFSD = 253;
+    d.dwFeatures = 0x000204BE;
+    d.dwMaxCCIDMessageLength = 263;
+    d.bClassGetResponse = 0xFF;
+    d.bClassEnvelope = 0xFF;
+}
+
+// The class descriptor of tests/data/readers/IIT_E.Key_Almaz-1C.txt (CCID 5.1). Its rate
+// and clock lists are not copied (the dump shows memory garbage there): requests stall.
+void iit_ekey_almaz_1c(transport::ClassDescriptor& d) {
+    d.bcdCCID = 0x0110;
+    d.bVoltageSupport = kVoltage3V;
+    d.dwProtocols = 0x0002;
+    d.dwDefaultClock = 5000;
+    d.dwMaximumClock = 5000;
+    d.dwDataRate = 161290;
+    d.dwMaxDataRate = 161290;
+    d.dwMaxIFSD = 254;
+    d.dwFeatures = 0x0002044E;
+    d.dwMaxCCIDMessageLength = 264;
+    d.bClassGetResponse = 0x00;
+    d.bClassEnvelope = 0x00;
 }
 
 constexpr std::uint32_t kAutomatic = transport::kFeatureAutoParameterConfiguration |
@@ -130,10 +166,19 @@ ReaderConfig make_profile(Profile profile) {
             d.bPINSupport = config.pin_pad->bPINSupport();
             d.wLcdLayout = config.pin_pad->wLcdLayout;
             break;
+        case Profile::short_apdu_263:
+            identiv_utrust_3720(d);
+            config.answers_beyond_max_message_length = true;
+            break;
+        case Profile::short_apdu_264:
+            iit_ekey_almaz_1c(d);
+            config.endpoints.interrupt_in.reset();  // bNumEndpoints 2 in the dump
+            config.answers_beyond_max_message_length = true;
+            break;
     }
     InsertedCard card;
     card.card = dual_protocol_card();
-    if (profile == Profile::pinpad) {
+    if (profile == Profile::pinpad || profile == Profile::short_apdu_264) {
         card.card.atr.protocols = {1};
     }
     config.cards.assign(transport::slot_count(d), card);

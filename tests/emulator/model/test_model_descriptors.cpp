@@ -164,7 +164,8 @@ TEST_CASE("endpoints the device does not have stall") {
 
 TEST_CASE("profiles are found by name") {
     for (const auto profile : {Profile::tpdu, Profile::tpdu_auto_pps, Profile::short_apdu,
-                               Profile::extended_apdu, Profile::character, Profile::two_slot}) {
+                               Profile::extended_apdu, Profile::character, Profile::two_slot,
+                               Profile::pinpad, Profile::short_apdu_263, Profile::short_apdu_264}) {
         const auto found = profile_from_name(to_string(profile));
         REQUIRE(found.has_value());
         CHECK(*found == profile);

@@ -282,3 +282,25 @@ TEST_CASE("a slow card: configured time extensions with their multiplier") {
     CHECK(status_word(response.abData) == 0x9000);
     CHECK(host.read().status == Completion::pending);
 }
+
+TEST_CASE("263-byte messages: READ BINARY 256 is XFR_OVERRUN, unless the reader answers beyond the limit") {
+    for (const bool beyond : {false, true}) {
+        CAPTURE(beyond);
+        ReaderConfig config = make_profile(Profile::short_apdu);
+        config.descriptor.dwMaxCCIDMessageLength = 263;
+        config.answers_beyond_max_message_length = beyond;
+        const auto device = make_device(config);
+        Host host(*device);
+        REQUIRE(host.power_on().processed());
+        REQUIRE(host.xfr(kSelectEf).processed());
+        const auto response = host.xfr(Bytes{0x00, 0xB0, 0x00, 0x00, 0x00});
+        if (beyond) {
+            REQUIRE(response.processed());
+            CHECK(response.abData.size() == 258);  // a 268-byte message
+            CHECK(status_word(response.abData) == 0x9000);
+        } else {
+            CHECK(response.failed());
+            CHECK(response.bError == kErrorXfrOverrun);
+        }
+    }
+}

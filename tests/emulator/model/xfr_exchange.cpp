@@ -135,7 +135,7 @@ XfrAnswer XfrExchange::tpdu_level(sim::Card& card, const XfrContext& context, By
     if (!answer) {
         return failure(kErrorIccMute);
     }
-    if (answer->size() > context.max_data_length) {
+    if (answer->size() > context.max_answer_length) {
         return failure(kErrorXfrOverrun);
     }
     return data_answer(std::move(*answer), time_units);
@@ -154,7 +154,7 @@ XfrAnswer XfrExchange::run_apdu(sim::Card& card, const XfrContext& context, Byte
 XfrAnswer XfrExchange::short_apdu_level(sim::Card& card, const XfrContext& context,
                                         ByteView abData) {
     XfrAnswer answer = run_apdu(card, context, abData);
-    if (!answer.failed && answer.data.size() > context.max_data_length) {
+    if (!answer.failed && answer.data.size() > context.max_answer_length) {
         return failure(kErrorXfrOverrun);
     }
     return answer;

@@ -31,6 +31,9 @@ struct XfrContext {
     std::uint8_t protocol = 0;         // bProtocolNum of the slot's parameters
     t1::EdcType edc = t1::EdcType::lrc;  // for T=1 framing at character level
     std::size_t max_data_length = 261;   // dwMaxCCIDMessageLength - 10
+    /// The longest abData of a short APDU or T=0 TPDU answer the reader sends whole:
+    /// max_data_length, or more for a reader that answers beyond dwMaxCCIDMessageLength.
+    std::size_t max_answer_length = 261;
 };
 
 /// The reader's answer to one XfrBlock (before addressing it).

@@ -51,6 +51,9 @@ std::string describe_profile(Profile profile) {
          << transport::slot_count(d) << (transport::slot_count(d) == 1 ? " slot" : " slots") << ", "
          << (protocols.t0 ? "T=0" : "") << (protocols.t0 && protocols.t1 ? " and " : "")
          << (protocols.t1 ? "T=1" : "") << ", dwMaxCCIDMessageLength " << d.dwMaxCCIDMessageLength;
+    if (config.answers_beyond_max_message_length) {
+        text << " (whole answers beyond it)";
+    }
     if (features.automatic_parameter_negotiation || features.automatic_pps) {
         text << ", automatic PPS";
     }

@@ -215,10 +215,12 @@ TEST_CASE("command line: profiles, readers, cards and identity") {
     CHECK(parse({"-h"})->action == CliAction::help);
     CHECK(parse({"--list-profiles"})->action == CliAction::list_profiles);
     for (const char* name :
-         {"tpdu", "tpdu_auto_pps", "short_apdu", "extended_apdu", "character", "two_slot"}) {
+         {"tpdu", "tpdu_auto_pps", "short_apdu", "extended_apdu", "character", "two_slot",
+          "short_apdu_263", "short_apdu_264"}) {
         CHECK(contains(profile_list_text(), name));
         CHECK(parse({"--profile", name}).has_value());
     }
+    CHECK(contains(profile_list_text(), "dwMaxCCIDMessageLength 264 (whole answers beyond it)"));
     CHECK(contains(usage_text(), "--card SPEC"));
     CHECK(contains(usage_text(), "insert [R [S [SPEC]]]"));
     CHECK(contains(usage_text(), "endless_time_extension"));
