@@ -8,10 +8,6 @@ std::string_view quirk_name(Quirk quirk) {
             return "vendor_interface_class";
         case Quirk::proprietary_descriptor_type:
             return "proprietary_descriptor_type";
-        case Quirk::clock_list_wrong_size:
-            return "clock_list_wrong_size";
-        case Quirk::data_rate_list_wrong_size:
-            return "data_rate_list_wrong_size";
         case Quirk::clock_request_refused:
             return "clock_request_refused";
         case Quirk::data_rate_request_refused:
@@ -37,11 +33,6 @@ std::string_view describe(Quirk quirk) {
             return "CCID on an interface of class 0xFF: look for the class descriptor there";
         case Quirk::proprietary_descriptor_type:
             return "class descriptor of type 0xFF: accept it as the CCID descriptor";
-        case Quirk::clock_list_wrong_size:
-            return "GET_CLOCK_FREQUENCIES answer of the wrong size: trust only the declared "
-                   "count";
-        case Quirk::data_rate_list_wrong_size:
-            return "GET_DATA_RATES answer of the wrong size: trust only the declared count";
         case Quirk::clock_request_refused:
             return "GET_CLOCK_FREQUENCIES fails: do not send it, use the descriptor's clocks";
         case Quirk::data_rate_request_refused:

@@ -3,7 +3,7 @@
 // The data is readers.conf (its format is described at the top of that file): one
 // "reader VVVV:PPPP Name" line per model, followed by indented "quirk flag: reason"
 // lines, grouped in [sections]. The same file generates the bundle's Info.plist at build
-// time (gen_info_plist.py) and is compiled into the library (builtin_database.hpp), so the
+// time (gen_info_plist.cpp) and is compiled into the library (builtin_database.hpp), so the
 // driver can look quirks up at open without reading any file.
 //
 // Parsing is strict: every malformed line, duplicate reader, unknown flag, missing reason

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "ifdhandler/quirk_options.hpp"
 #include "transport/ccid_error.hpp"
 #include "transport/usb/usb_error.hpp"
 
@@ -93,7 +94,7 @@ Result<std::shared_ptr<CcidChannel>> CcidChannel::open(usb::UsbContext& context,
         return make_error(missing ? ChannelError::device_gone : ChannelError::communication);
     }
     reader::ReaderOptions options = settings.reader;
-    if (settings.descriptor_options) options.descriptor = settings.descriptor_options((*device)->info());
+    if (settings.quirks) options = apply_quirks(std::move(options), settings.quirks((*device)->info()));
     auto reader = reader::CcidReader::open(**device, options);
     if (!reader) return to_channel_error(reader.error(), Operation::other);
     return std::shared_ptr<CcidChannel>(new CcidChannel(std::move(*device), std::move(*reader)));

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/quirk.hpp"
 #include "ifdhandler/channel.hpp"
 #include "transport/reader/ccid_reader.hpp"
 #include "transport/usb/libusb_context.hpp"
@@ -32,8 +33,9 @@ namespace tessera::ifd {
 
 struct CcidChannelSettings {
     reader::ReaderOptions reader{};
-    /// Quirk lookup (config/): the descriptor parsing options for the opened device.
-    std::function<transport::DescriptorOptions(const usb::UsbPortInfo&)> descriptor_options;
+    /// Quirk lookup (config/): the flags of the opened device, looked up once at open and
+    /// applied to `reader` with apply_quirks() (quirk_options.hpp). Empty: no flags.
+    std::function<config::QuirkSet(const usb::UsbPortInfo&)> quirks;
 };
 
 class CcidChannel final : public Channel {

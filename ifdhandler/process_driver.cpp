@@ -88,14 +88,19 @@ std::optional<transport::PowerSelect> power_select(config::PowerOnVoltage voltag
     return std::nullopt;
 }
 
-transport::DescriptorOptions quirk_options(const config::ReaderDatabase* database,
-                                           const usb::UsbPortInfo& port) {
-    transport::DescriptorOptions options;
-    if (database == nullptr) return options;
+// The reader database's flags for the device being opened (CcidChannel applies them with
+// apply_quirks), each logged once with what it makes the driver do.
+config::QuirkSet lookup_quirks(const config::ReaderDatabase* database, const usb::UsbPortInfo& port,
+                               const Log& log) {
+    if (database == nullptr) return {};
     const auto quirks = database->quirks(port.vendor_id, port.product_id, port.bcd_device);
-    options.accept_vendor_interface_class = quirks.has(config::Quirk::vendor_interface_class);
-    options.accept_proprietary_type = quirks.has(config::Quirk::proprietary_descriptor_type);
-    return options;
+    for (const config::Quirk quirk : config::kAllQuirks) {
+        if (quirks.has(quirk)) {
+            log.write(LogCategory::info, port.name + ": quirk " + std::string(config::quirk_name(quirk)) +
+                                             ": " + std::string(config::describe(quirk)));
+        }
+    }
+    return quirks;
 }
 
 // Everything the opener needs, created on the first open and shared by every channel.
@@ -131,8 +136,8 @@ Driver make_driver() {
         }
         CcidChannelSettings settings = world->settings;
         const config::ReaderDatabase* database = world->database ? &*world->database : nullptr;
-        settings.descriptor_options = [database](const usb::UsbPortInfo& port) {
-            return quirk_options(database, port);
+        settings.quirks = [database, log](const usb::UsbPortInfo& port) {
+            return lookup_quirks(database, port, log);
         };
         auto channel = CcidChannel::open(*world->context, name, settings);
         if (!channel) return channel.error();

@@ -59,6 +59,21 @@ std::vector<std::size_t> ScriptPort::read_lengths() const {
     return read_lengths_;
 }
 
+std::vector<usb::ControlSetup> ScriptPort::control_setups() const {
+    std::lock_guard lock(mutex_);
+    return control_setups_;
+}
+
+std::vector<bool> ScriptPort::zero_length_packet_flags() const {
+    std::lock_guard lock(mutex_);
+    return zero_length_packet_flags_;
+}
+
+void ScriptPort::set_zero_length_packet(bool enabled) {
+    std::lock_guard lock(mutex_);
+    zero_length_packet_ = enabled;
+}
+
 std::vector<Bytes> ScriptPort::writes() const {
     std::lock_guard lock(mutex_);
     return writes_;
@@ -81,6 +96,7 @@ bool ScriptPort::next(ScriptStep::Kind kind, ScriptStep& step, const std::string
 std::error_code ScriptPort::bulk_write(std::span<const std::uint8_t> data, usb::Milliseconds) {
     std::lock_guard lock(mutex_);
     writes_.emplace_back(data.begin(), data.end());
+    zero_length_packet_flags_.push_back(zero_length_packet_);
     ScriptStep step;
     const std::string what = "write " + to_hex(data, true);
     if (!next(ScriptStep::Kind::write, step, what)) return UsbError::io;
@@ -111,6 +127,7 @@ Result<std::size_t> ScriptPort::control(const usb::ControlSetup& setup, std::spa
     const std::string what = "control " + std::to_string(setup.bmRequestType) + "/" +
                              std::to_string(setup.bRequest) + " wValue " + std::to_string(setup.wValue);
     control_lengths_.push_back(data.size());
+    control_setups_.push_back(setup);
     // GET_CLOCK_FREQUENCIES / GET_DATA_RATES (CCID 5.3.2, 5.3.3) that the script does not
     // expect: refused (stall), like a reader without lists, so scripts need not list them.
     const bool rate_request = setup.bmRequestType == 0xA1 && (setup.bRequest == 0x02 || setup.bRequest == 0x03);

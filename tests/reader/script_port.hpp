@@ -52,6 +52,11 @@ public:
     std::vector<std::size_t> control_lengths() const;
     /// The buffer size of every bulk-IN read, in order (scripted or not).
     std::vector<std::size_t> read_lengths() const;
+    /// The setup of every control transfer, in order (scripted or not).
+    std::vector<usb::ControlSetup> control_setups() const;
+    /// For every bulk-OUT write, in order: whether set_zero_length_packet(true) was in
+    /// force (the flag a backend puts on the transfer).
+    std::vector<bool> zero_length_packet_flags() const;
 
     const usb::UsbPortInfo& info() const override { return info_; }
     std::error_code bulk_write(std::span<const std::uint8_t> data, usb::Milliseconds timeout) override;
@@ -62,6 +67,7 @@ public:
     void stop_interrupt_listener() override;
     std::error_code clear_halt(usb::Endpoint endpoint) override;
     void cancel_pending() override {}
+    void set_zero_length_packet(bool enabled) override;
 
 private:
     bool next(ScriptStep::Kind kind, ScriptStep& step, const std::string& what);
@@ -73,6 +79,9 @@ private:
     std::vector<Bytes> writes_;
     std::vector<std::size_t> control_lengths_;
     std::vector<std::size_t> read_lengths_;
+    std::vector<usb::ControlSetup> control_setups_;
+    std::vector<bool> zero_length_packet_flags_;
+    bool zero_length_packet_ = false;
     usb::InterruptHandler handler_;
 };
 

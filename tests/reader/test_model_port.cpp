@@ -199,3 +199,18 @@ TEST_CASE("ModelPort: gone ends every waiter with no_device, now and forever") {
     CHECK(f.port->bulk_read(buffer, 10ms).error() == UsbError::no_device);
     CHECK(f.port->clear_halt(usb::Endpoint::bulk_in) == UsbError::no_device);
 }
+
+TEST_CASE("ModelPort: with set_zero_length_packet, a write of whole packets adds a zero-length packet") {
+    usb::UsbPortInfo info = test::test_port_info(false);
+    usb::UsbEndpointDescriptor bulk_out;
+    bulk_out.bEndpointAddress = info.bulk_out;
+    bulk_out.wMaxPacketSize = 64;
+    info.interface.endpoints.push_back(bulk_out);
+    ModelPort port(std::make_unique<EchoModel>(), info);
+    CHECK_FALSE(port.bulk_write(Bytes(64, 0xAA), 100ms));
+    CHECK(port.counters().zero_length_packets == 0);  // off by default
+    port.set_zero_length_packet(true);
+    for (const std::size_t size : {64u, 10u, 128u, 65u}) CHECK_FALSE(port.bulk_write(Bytes(size, 0xAA), 100ms));
+    CHECK(port.counters().zero_length_packets == 2);  // after 64 and 128 bytes (USB 2.0 5.8.3)
+    CHECK(port.counters().bulk_out == 5);
+}

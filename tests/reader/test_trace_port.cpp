@@ -87,3 +87,16 @@ TEST_CASE("trace: separate calls log one line each and cut long payloads") {
     CHECK(usb::hex_dump(Bytes{}) == "");
     CHECK(usb::hex_dump(Bytes{0xAB, 0x0C}, 1) == "ab ... (1 more)");
 }
+
+TEST_CASE("trace: set_zero_length_packet reaches the wrapped port and is logged") {
+    Traced t;
+    t.script->add({expect_write({1}), expect_write({2})});
+    t.port->set_zero_length_packet(true);
+    CHECK_FALSE(t.port->bulk_write(Bytes{1}, 100ms));
+    t.port->set_zero_length_packet(false);
+    CHECK_FALSE(t.port->bulk_write(Bytes{2}, 100ms));
+    CHECK(t.script->zero_length_packet_flags() == std::vector<bool>{true, false});
+    REQUIRE(t.lines->size() == 4);
+    CHECK((*t.lines)[0] == "bulk-out: zero-length packet after whole packets");
+    CHECK((*t.lines)[2] == "bulk-out: no zero-length packet");
+}

@@ -219,6 +219,33 @@ TEST_CASE("destroying a port with transfers pending neither hangs nor leaks") {
     CHECK(log.final_error() == UsbError::closed);
 }
 
+TEST_CASE("set_zero_length_packet puts the zero-packet flag on every later bulk-OUT URB") {
+    OneDevice one;
+    const auto zero_packet_urbs = [&] {
+        return one.testbed.counters(one.plugged.id).bulk_out_zero_packet;
+    };
+    Bytes echo(128);
+    REQUIRE_FALSE(one.port->bulk_write(pattern(64), 1000ms));  // a whole packet, flag off
+    REQUIRE(one.port->bulk_read(echo, 1000ms));
+    CHECK(zero_packet_urbs() == 0);
+
+    one.port->set_zero_length_packet(true);
+    REQUIRE_FALSE(one.port->bulk_write(pattern(64), 1000ms));
+    REQUIRE(one.port->bulk_read(echo, 1000ms));
+    const auto pair = one.port->bulk_write_read(pattern(5), 1000ms, echo, 1000ms);
+    REQUIRE_FALSE(pair.write_error);
+    REQUIRE_FALSE(pair.read_error);
+    // libusb hands the flag to the kernel for every OUT transfer; the host controller
+    // sends the zero-length packet only after whole packets (USB 2.0 5.8.3).
+    CHECK(zero_packet_urbs() == 2);
+    CHECK(one.testbed.counters(one.plugged.id).bulk_out_transfers == 3);
+
+    one.port->set_zero_length_packet(false);
+    REQUIRE_FALSE(one.port->bulk_write(pattern(64), 1000ms));
+    REQUIRE(one.port->bulk_read(echo, 1000ms));
+    CHECK(zero_packet_urbs() == 2);
+}
+
 TEST_CASE("calls after close fail with closed") {
     ListenerLog log;
     OneDevice one;

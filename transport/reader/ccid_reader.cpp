@@ -14,6 +14,10 @@ namespace {
 // the descriptor does not stop the request: real readers answer it with their list (as
 // libccid asks anyway), so it is sent with room for kMaxRateListEntries dwords and a
 // non-empty answer is kept (parse_rate_list with declared 0 keeps every whole dword).
+// Answers of the wrong size are taken the same way from every reader, with no quirk flag:
+// wLength bounds the answer to bNum*Supported dwords, parse_rate_list keeps whole dwords
+// only, and an answer without one (1 to 3 bytes) counts as no list. Readers that refuse
+// the request (ReaderOptions::request_*_list false) are not asked at all.
 Result<std::optional<transport::RateList>> read_rate_list(usb::UsbPort& port,
                                                           transport::ClassRequest request,
                                                           std::uint8_t declared,
@@ -47,6 +51,13 @@ transport::MessageLimits limits_of(const transport::ClassDescriptor& descriptor)
 
 Result<std::unique_ptr<CcidReader>> CcidReader::open(usb::UsbPort& port, ReaderOptions options) {
     const usb::UsbPortInfo& info = port.info();
+    // A vendor-specific interface (class 0xFF) is a CCID one only for the models known to
+    // put it there (CCID 4.3 gives CCID class 0x0B); its class descriptor is not looked for
+    // anywhere else.
+    if (info.interface.bInterfaceClass == transport::kVendorInterfaceClass &&
+        !options.descriptor.accept_vendor_interface_class) {
+        return to_reader_error(make_error_code(transport::DescriptorError::no_ccid_interface));
+    }
     auto found = transport::find_class_descriptors(info.config_descriptor, options.descriptor);
     if (found) {
         for (const auto& entry : *found) {
@@ -64,12 +75,19 @@ Result<std::unique_ptr<CcidReader>> CcidReader::open(usb::UsbPort& port,
                                                      const transport::ClassDescriptor& descriptor,
                                                      ReaderOptions options) {
     const std::uint8_t interface_number = port.info().interface.bInterfaceNumber;
-    auto clocks = read_rate_list(port, transport::get_clock_frequencies_request(descriptor, interface_number),
-                                 descriptor.bNumClockSupported, options.control_timeout);
-    if (!clocks) return to_reader_error(clocks.error());
-    auto rates = read_rate_list(port, transport::get_data_rates_request(descriptor, interface_number),
-                                descriptor.bNumDataRatesSupported, options.control_timeout);
-    if (!rates) return to_reader_error(rates.error());
+    port.set_zero_length_packet(options.zero_length_packet);  // before the first bulk-OUT
+    Result<std::optional<transport::RateList>> clocks = std::optional<transport::RateList>{};
+    if (options.request_clock_list) {
+        clocks = read_rate_list(port, transport::get_clock_frequencies_request(descriptor, interface_number),
+                                descriptor.bNumClockSupported, options.control_timeout);
+        if (!clocks) return to_reader_error(clocks.error());
+    }
+    Result<std::optional<transport::RateList>> rates = std::optional<transport::RateList>{};
+    if (options.request_data_rate_list) {
+        rates = read_rate_list(port, transport::get_data_rates_request(descriptor, interface_number),
+                               descriptor.bNumDataRatesSupported, options.control_timeout);
+        if (!rates) return to_reader_error(rates.error());
+    }
 
     auto context = std::make_unique<ReaderContext>(
         port, transport::make_capabilities(descriptor, *clocks, *rates), std::move(options),

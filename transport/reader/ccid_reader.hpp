@@ -2,8 +2,9 @@
 // capabilities, its slots, its command channel and its interrupt listener.
 //
 // Open: the class descriptor (found in the port's configuration, or given), then the
-// GET_CLOCK_FREQUENCIES and GET_DATA_RATES class requests (CCID 5.3.2, 5.3.3) when the
-// descriptor announces lists, make_capabilities(); the interrupt listener starts (when the
+// GET_CLOCK_FREQUENCIES and GET_DATA_RATES class requests (CCID 5.3.2, 5.3.3) unless
+// ReaderOptions says the reader refuses them, make_capabilities(); the port's
+// zero-length-packet setting from ReaderOptions; the interrupt listener starts (when the
 // interface has an interrupt-IN endpoint) before one PC_to_RDR_GetSlotStatus per slot
 // learns the initial presence, so no change is missed.
 //
@@ -26,7 +27,7 @@
 // (cancelled); no other thread may be inside a reader function by then (UsbPort rule).
 //
 // Ownership: the reader references the port (which must outlive it) and owns its slots.
-// What it does not do: quirk lookup (config/ passes DescriptorOptions and flags), IFD_*
+// What it does not do: quirk lookup (the caller maps config/'s flags to ReaderOptions), IFD_*
 // translation (ifdhandler/), secure PIN entry (later).
 #pragma once
 
@@ -52,8 +53,9 @@ struct ReaderContext;
 class CcidReader {
 public:
     /// Finds the class descriptor of the port's interface in its configuration
-    /// (find_class_descriptors, then the interface's extra bytes) and opens. Errors:
-    /// DescriptorError mapped (not_supported), reader_gone, reader_failed.
+    /// (find_class_descriptors, then the interface's extra bytes) and opens. An interface
+    /// of class 0xFF is refused unless options.descriptor.accept_vendor_interface_class.
+    /// Errors: DescriptorError mapped (not_supported), reader_gone, reader_failed.
     static Result<std::unique_ptr<CcidReader>> open(usb::UsbPort& port, ReaderOptions options = {});
     /// Opens with a descriptor already parsed.
     static Result<std::unique_ptr<CcidReader>> open(usb::UsbPort& port,

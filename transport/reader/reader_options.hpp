@@ -37,8 +37,22 @@ struct ReaderOptions {
     /// The one supply voltage cards are activated with (the tesseraPowerOnVoltage driver
     /// option), instead of the class order of voltage_order(); nullopt: that order.
     std::optional<transport::PowerSelect> power_on_voltage;
-    /// Class descriptor parsing options (reader quirk flags from config/).
+    // What the reader quirk flags of config/ change here (config::QuirkSet is mapped to
+    // these fields in one place, ifdhandler/quirk_options.hpp); the defaults are the
+    // specification's behaviour.
+
+    /// Class descriptor parsing options (vendor interface class, descriptor type 0xFF).
     transport::DescriptorOptions descriptor{};
+    /// Send GET_CLOCK_FREQUENCIES at open (CCID 5.3.2). false: the request is never sent
+    /// and the descriptor's dwDefaultClock and dwMaximumClock stand (a reader that stalls
+    /// or times out on it).
+    bool request_clock_list = true;
+    /// Send GET_DATA_RATES at open (CCID 5.3.3). false: never sent; every rate between
+    /// dwDataRate and dwMaxDataRate is assumed (CCID 5.1, bNumDataRatesSupported = 0).
+    bool request_data_rate_list = true;
+    /// End each bulk-OUT message of whole packets with a zero-length packet (USB 2.0
+    /// 5.8.3, UsbPort::set_zero_length_packet), for a reader that otherwise waits.
+    bool zero_length_packet = false;
 };
 
 }  // namespace tessera::reader

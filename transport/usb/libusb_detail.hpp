@@ -160,6 +160,8 @@ public:
     /// the close timeout; the handle is then released when the last one completes).
     bool close();
     bool gone() const;
+    /// LIBUSB_TRANSFER_ADD_ZERO_PACKET on every later bulk-OUT transfer (UsbPort).
+    void set_zero_length_packet(bool enabled) noexcept { zero_length_packet_.store(enabled); }
 
     static void LIBUSB_CALL on_transfer_done(libusb_transfer* transfer);
 
@@ -191,6 +193,7 @@ private:
     bool release_when_drained_ = false;
     std::unordered_map<TransferState*, std::shared_ptr<TransferState>> in_flight_;
     std::shared_ptr<TransferState> listener_;
+    std::atomic<bool> zero_length_packet_{false};
 };
 
 }  // namespace tessera::usb::detail

@@ -103,6 +103,11 @@ Result<Transfer> DeviceCore::submit(TransferKind kind, std::uint8_t endpoint,
             case TransferKind::bulk_out:
                 libusb_fill_bulk_transfer(t, handle_, endpoint, data, length,
                                           &DeviceCore::on_transfer_done, state.get(), ms);
+                // USB 2.0 5.8.3: libusb asks the kernel (USBDEVFS_URB_ZERO_PACKET) for a
+                // zero-length packet after a transfer of whole wMaxPacketSize packets.
+                if (kind == TransferKind::bulk_out && zero_length_packet_.load()) {
+                    t->flags |= LIBUSB_TRANSFER_ADD_ZERO_PACKET;
+                }
                 break;
             case TransferKind::interrupt_in:
                 libusb_fill_interrupt_transfer(t, handle_, endpoint, data, length,
@@ -569,5 +574,7 @@ std::error_code UsbDevice::clear_halt(Endpoint endpoint) {
 }
 
 void UsbDevice::cancel_pending() { core_->cancel_pending(); }
+
+void UsbDevice::set_zero_length_packet(bool enabled) { core_->set_zero_length_packet(enabled); }
 
 }  // namespace tessera::usb

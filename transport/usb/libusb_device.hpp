@@ -120,6 +120,8 @@ public:
     void stop_interrupt_listener() override;
     std::error_code clear_halt(Endpoint endpoint) override;
     void cancel_pending() override;
+    /// Applies to submit_bulk_write too: LIBUSB_TRANSFER_ADD_ZERO_PACKET (Linux usbfs).
+    void set_zero_length_packet(bool enabled) override;
 
     /// Made by UsbContext::open only (the core type is internal).
     explicit UsbDevice(std::shared_ptr<detail::DeviceCore> core);

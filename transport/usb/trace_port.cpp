@@ -133,4 +133,10 @@ void TracingUsbPort::cancel_pending() {
     inner_->cancel_pending();
 }
 
+void TracingUsbPort::set_zero_length_packet(bool enabled) {
+    (*sink_)(enabled ? "bulk-out: zero-length packet after whole packets"
+                     : "bulk-out: no zero-length packet");
+    inner_->set_zero_length_packet(enabled);
+}
+
 }  // namespace tessera::usb

@@ -44,6 +44,8 @@ public:
     void stop_interrupt_listener() override;
     std::error_code clear_halt(Endpoint endpoint) override;
     void cancel_pending() override;
+    /// Forwards and logs one line.
+    void set_zero_length_packet(bool enabled) override;
 
     UsbPort& inner() noexcept { return *inner_; }
 

@@ -147,6 +147,14 @@ public:
     /// Ends every pending bulk and control call with UsbError::cancelled (the listener
     /// keeps running). Non-blocking; the ended calls return shortly after.
     virtual void cancel_pending() = 0;
+
+    /// When enabled, every later bulk-OUT transfer whose length is a non-zero multiple of
+    /// the bulk-OUT endpoint's wMaxPacketSize is followed by a zero-length packet. A
+    /// transfer ends with a packet shorter than wMaxPacketSize (USB 2.0 5.8.3); some
+    /// devices wait for that short packet and take a message of whole packets for the
+    /// start of a longer one. Off by default; the reader sets it once at open, before its
+    /// first transfer (the zero_length_packet reader quirk). Non-blocking.
+    virtual void set_zero_length_packet(bool enabled) = 0;
 };
 
 }  // namespace tessera::usb

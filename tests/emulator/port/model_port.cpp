@@ -10,6 +10,21 @@ namespace tessera::emulator {
 
 using usb::UsbError;
 
+namespace {
+
+// USB 2.0 5.8.3: a bulk transfer of a non-zero multiple of the endpoint's wMaxPacketSize
+// needs a zero-length packet to end it.
+bool ends_with_whole_packet(const usb::UsbPortInfo& info, std::size_t length) {
+    for (const auto& endpoint : info.interface.endpoints) {
+        if (endpoint.bEndpointAddress == info.bulk_out && endpoint.max_packet() != 0) {
+            return length != 0 && length % endpoint.max_packet() == 0;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 Result<usb::UsbPortInfo> port_info_for(const UsbIdentity& identity, std::uint8_t interface_class) {
     auto config = usb::parse_config_descriptor(identity.config_descriptor);
     if (!config) return config.error();
@@ -85,6 +100,9 @@ std::error_code ModelPort::bulk_write(std::span<const std::uint8_t> data, usb::M
     if (const auto error = refuse(true)) return error;
     if (info_.bulk_out == 0) return UsbError::no_endpoint;
     ++counters_.bulk_out;
+    if (zero_length_packet_ && ends_with_whole_packet(info_, data.size())) {
+        ++counters_.zero_length_packets;
+    }
     const UsbAnswer answer = model_->bulk_out(info_.bulk_out, data);
     if (answer.status == Completion::gone) {
         mark_gone();
@@ -242,6 +260,11 @@ void ModelPort::listen(usb::InterruptHandler handler) {
     listener_active_ = false;
     lock.unlock();
     handler(ended, {});
+}
+
+void ModelPort::set_zero_length_packet(bool enabled) {
+    std::lock_guard lock(mutex_);
+    zero_length_packet_ = enabled;
 }
 
 ModelPortCounters ModelPort::counters() const {

@@ -49,6 +49,7 @@ struct ModelPortCounters {
     std::size_t interrupt_in = 0;  // packets delivered to the handler
     std::size_t clear_halt = 0;
     std::size_t in_polls = 0;      // calls of the model's in() (pending ones included)
+    std::size_t zero_length_packets = 0;  // after whole-packet bulk-OUT transfers
 };
 
 /// The endpoints of the first interface of class `interface_class` (0x0B: CCID) in the
@@ -76,6 +77,9 @@ public:
     void stop_interrupt_listener() override;
     std::error_code clear_halt(usb::Endpoint endpoint) override;
     void cancel_pending() override;
+    /// Counts the zero-length packets it would send (counters()); the model receives
+    /// whole transfers either way.
+    void set_zero_length_packet(bool enabled) override;
 
     /// Runs f(model) under the port's lock (f must not call the port), then wakes every
     /// waiter so that pending IN transfers are asked again. Returns f's result. After the
@@ -114,6 +118,7 @@ private:
     bool closed_ = false;
     bool stop_listener_ = false;
     bool listener_active_ = false;
+    bool zero_length_packet_ = false;
     ModelPortCounters counters_;
     std::thread listener_;
     std::thread::id listener_id_;

@@ -20,6 +20,7 @@ struct UsbTestbedCounters {
     std::uint64_t urbs_discarded = 0;      // DISCARDURB that found a pending URB
     std::uint64_t control_transfers = 0;   // control URBs and CONTROL ioctls
     std::uint64_t bulk_out_transfers = 0;  // bulk OUT URBs
+    std::uint64_t bulk_out_zero_packet = 0;  // of them with USBDEVFS_URB_ZERO_PACKET set
     std::uint64_t in_transfers = 0;        // bulk and interrupt IN URBs
 };
 

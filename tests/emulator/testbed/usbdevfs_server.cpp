@@ -203,6 +203,7 @@ void UsbdevfsServer::submit_urb(UMockdevIoctlClient* client, UMockdevIoctlData* 
     urb->client_address = data->client_addr;
     const auto& fields = *reinterpret_cast<const usbdevfs_urb*>(data->data);
     const auto type = fields.type;
+    const bool zero_packet = (fields.flags & USBDEVFS_URB_ZERO_PACKET) != 0;
     urb->endpoint = fields.endpoint;
     urb->length = fields.buffer_length > 0 ? static_cast<std::size_t>(fields.buffer_length) : 0;
     const bool in = (urb->endpoint & 0x80) != 0;
@@ -248,6 +249,10 @@ void UsbdevfsServer::submit_urb(UMockdevIoctlClient* client, UMockdevIoctlData* 
             }
         } else if (!in) {
             ++host_.counters.bulk_out_transfers;
+            // libusb's LIBUSB_TRANSFER_ADD_ZERO_PACKET: the host controller ends a
+            // whole-packet transfer with a zero-length packet (USB 2.0 5.8.3). The model
+            // gets whole transfers; the flag is counted for the tests.
+            if (zero_packet) ++host_.counters.bulk_out_zero_packet;
             const ByteView out = urb->buffer ? ByteView(urb->buffer->data, urb->length) : ByteView();
             auto answer = host_.model->bulk_out(urb->endpoint, out);
             if (answer.status == Completion::gone) {
