@@ -1,6 +1,6 @@
 // Where `tessera descriptor` gets its class descriptor bytes from: hex on the command line,
 // or a file holding the raw descriptor (binary or hex text) or a reader dump
-// (transport/reader_dump.hpp, the format of tests/data/readers/*.txt).
+// (tools/reader_dump.hpp, the format of tests/data/readers/*.txt).
 //
 // Pure apart from reading the one named file; no state. The caller parses the bytes.
 #pragma once

@@ -1,5 +1,5 @@
 // libFuzzer target: every parser of transport/class_descriptor.hpp and
-// transport/reader_dump.hpp on the same arbitrary input, with their invariants.
+// tools/reader_dump.hpp on the same arbitrary input, with their invariants.
 //  - parse_class_descriptor: on success, encode() gives back the first 54 input bytes;
 //  - find_class_descriptors: every valid entry is the parse of the bytes at its offset;
 //  - parse_rate_list: at most the declared (or 256) entries, each the dword at its place;

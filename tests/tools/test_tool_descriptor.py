@@ -63,7 +63,7 @@ def check(condition, message):
 
 
 def field_value(name, text):
-    """The integer a dump line prints for one field (format of transport/reader_dump.hpp)."""
+    """The integer a dump line prints for one field (format of tools/reader_dump.hpp)."""
     text = text.strip()
     if name == "bcdCCID":  # BCD "1.10": two hex numbers
         major, minor = text.split()[0].split(".")

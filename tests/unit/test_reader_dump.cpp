@@ -1,4 +1,4 @@
-// The reader dump text parser (transport/reader_dump.hpp): exact values of specific real
+// The reader dump text parser (tools/reader_dump.hpp): exact values of specific real
 // readers, the anomalies some dumps record, and malformed text with its line number.
 #include <doctest/doctest.h>
 

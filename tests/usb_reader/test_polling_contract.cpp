@@ -29,7 +29,6 @@ constexpr auto kQuietWindow = 300ms;  // a poll this long without an event must 
 ifd::CcidChannelSettings channel_settings() {
     ifd::CcidChannelSettings settings;
     settings.reader = fast_options();
-    settings.descriptor_options = [](const usb::UsbPortInfo&) { return transport::DescriptorOptions{}; };
     return settings;
 }
 

@@ -1,4 +1,4 @@
-// ReaderConfig from a real reader's dump (transport/reader_dump.hpp; the corpus in
+// ReaderConfig from a real reader's dump (tools/reader_dump.hpp; the corpus in
 // tests/data/readers): its USB identity, the chosen CCID/ICCD interface's number, class,
 // protocol and endpoint count, the class descriptor exactly as the reader sends it, and
 // the GET_CLOCK_FREQUENCIES / GET_DATA_RATES lists as it answered them.
