@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "iso7816/rate_choice.hpp"
-#include "t1/block.hpp"
+#include "tests/sim/wire/t1_frame.hpp"
 
 namespace tessera::emulator {
 namespace {
@@ -27,8 +27,8 @@ iso7816::ReaderRates reader_rates(const ReaderRateLimits& limits) {
     return rates;
 }
 
-t1::EdcType card_edc(const sim::Card& card) {
-    return card.config().atr.edc == iso7816::Edc::crc ? t1::EdcType::crc : t1::EdcType::lrc;
+sim::wire::Edc card_edc(const sim::Card& card) {
+    return card.config().atr.edc == iso7816::Edc::crc ? sim::wire::Edc::crc : sim::wire::Edc::lrc;
 }
 
 // One PPS exchange (ISO 7816-3 9.2, 9.3): the outcome, or nullopt when the card did not
@@ -94,14 +94,14 @@ bool request_link(sim::Card& card, AgreedLink wanted) {
 }
 
 bool exchange_ifsd(sim::Card& card, std::uint8_t ifsd) {
-    const t1::EdcType edc = card_edc(card);
-    const auto request = t1::Block::s_block(0, t1::SKind::ifs, false, ifsd);
-    const auto answer = card.t1_block(t1::encode_block(request, edc));
+    const sim::wire::Edc edc = card_edc(card);
+    const auto request = sim::wire::Block::s_block(0, sim::wire::SKind::ifs, false, ifsd);
+    const auto answer = card.t1_block(sim::wire::write_block(request, edc));
     if (!answer) {
         return false;
     }
-    const auto block = t1::parse_block(*answer, edc);
-    return block && block->is_s(t1::SKind::ifs, true) && block->inf.size() == 1 &&
+    const auto block = sim::wire::read_block(*answer, edc).block;
+    return block && block->is_s(sim::wire::SKind::ifs, true) && block->inf.size() == 1 &&
            block->s_value() == ifsd;
 }
 
