@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <array>
 
-#include "iso7816/pps.hpp"
 #include "tests/emulator/model/automatic_negotiation.hpp"
 #include "tests/emulator/model/secure_command.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
 #include "tests/emulator/wire/ccid_wire.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
 #include "tests/sim/wire/t1_frame.hpp"
 
 namespace tessera::emulator {
@@ -280,7 +280,7 @@ SlotAnswer CcidSlot::xfr_block(ByteView message) {
     // sent at the current rate; PPS is protocol-independent, so only Fi/Di must match.
     const ByteView data = ab_data(message);
     const bool host_pps = level == transport::ExchangeLevel::tpdu && !data.empty() &&
-                          data.front() == iso7816::kPpss && card_->pps_window_open();
+                          data.front() == sim::wire::kPpss && card_->pps_window_open();
     // Below APDU level the card hears only what is sent at its own protocol and rate.
     if (!reader_runs_protocol && !link_matches() &&
         !(host_pps && card_->link().fi_di == fi_di_of(parameters_))) {

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "iso7816/tables.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
 
 namespace tessera::emulator {
 namespace {
@@ -101,8 +101,8 @@ iso7816::FiDi fi_di_of(const wire::Parameters& parameters) noexcept {
 }
 
 bool reader_runs(iso7816::FiDi fi_di, const ReaderRateLimits& limits) {
-    const auto fi = iso7816::fi_from_index(fi_di.fi_index);
-    const auto di = iso7816::di_from_index(fi_di.di_index);
+    const auto fi = sim::wire::fi_of(fi_di.fi_index);  // ISO 7816-3 Table 7
+    const auto di = sim::wire::di_of(fi_di.di_index);  // Table 8
     if (!fi || !di) {
         return false;
     }

@@ -48,7 +48,7 @@ struct ParameterVerdict {
 ParameterVerdict check_set_parameters(ByteView message, const ReaderRateLimits& limits);
 
 /// True when some clock of the reader runs Fi/Di at a data rate it supports (its list
-/// within 1 %, else up to dwMaxDataRate + 1 %), as iso7816::choose_rates judges it.
+/// within 1 %, else up to dwMaxDataRate + 1 %): f x Di / Fi (ISO 7816-3 7.1, Tables 7, 8).
 bool reader_runs(iso7816::FiDi fi_di, const ReaderRateLimits& limits);
 
 /// PC_to_RDR_SetDataRateAndClockFrequency (CCID 6.1.14): nullopt when the reader runs

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "iso7816/pps.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
 #include "tests/emulator/wire/ccid_wire.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
 #include "tests/sim/wire/t1_frame.hpp"
 
 namespace tessera::emulator {
@@ -59,11 +59,11 @@ void XfrExchange::feed_character_level(sim::Card& card, const XfrContext& contex
         return;
     }
     const bool pps = !pps_input_.empty() ||
-                     (abData.front() == iso7816::kPpss && card.pps_window_open());
+                     (abData.front() == sim::wire::kPpss && card.pps_window_open());
     if (pps) {
         // ISO 7816-3 9.2: the request's length follows from PPS0.
         pps_input_.insert(pps_input_.end(), abData.begin(), abData.end());
-        const auto length = iso7816::pps_response_length(pps_input_);
+        const auto length = sim::wire::pps_length(pps_input_);
         if (length && pps_input_.size() >= *length) {
             const Bytes answer = card.answer_pps(pps_input_);
             card_output_.insert(card_output_.end(), answer.begin(), answer.end());
@@ -115,7 +115,7 @@ XfrAnswer XfrExchange::character_level(sim::Card& card, const XfrContext& contex
 }
 
 XfrAnswer XfrExchange::tpdu_level(sim::Card& card, const XfrContext& context, ByteView abData) {
-    if (!abData.empty() && abData.front() == iso7816::kPpss) {
+    if (!abData.empty() && abData.front() == sim::wire::kPpss) {
         // ISO 7816-3 9: PPS at TPDU level is passed to the card as it is.
         Bytes answer = card.answer_pps(abData);
         if (answer.empty()) {
