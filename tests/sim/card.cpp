@@ -3,8 +3,7 @@
 #include <utility>
 
 #include "iso7816/convention.hpp"
-#include "t0/engine.hpp"
-#include "tests/sim/t0_harness.hpp"
+#include "tests/sim/t0_tpdu_reader.hpp"
 
 namespace tessera::sim {
 
@@ -197,24 +196,19 @@ std::optional<Bytes> Card::t0_next_burst() {
     return iso7816::convert_for_convention(*burst, convention());
 }
 
-// A TPDU reader runs the T=0 procedure itself (CCID 6.1.4 at TPDU level): a t0::Engine
-// plays it against the card side, reading the card's bytes as a UART does.
+// A TPDU reader runs the T=0 procedure itself (CCID 6.1.4 at TPDU level): the emulated
+// reader's own procedure-byte handling (t0_tpdu_reader) plays it against the card side,
+// reading the card's bytes as a UART does.
 TpduAnswer Card::t0_tpdu(ByteView tpdu) {
     if (!parts_->begin_other_exchange()) {
         return std::nullopt;
     }
-    t0::Config config;
-    config.wi = parts_->config.atr.wi;
-    t0::Engine engine(std::move(config));
-    HarnessOptions options;
-    options.delivery = Delivery::stream;
-    options.convention = convention();
-    const T0Run run = run_t0(engine, *parts_->t0, tpdu, options);
-    if (!run.completed()) {
+    auto answer = run_t0_tpdu(*parts_->t0, tpdu, convention());
+    if (!answer) {
         return std::nullopt;
     }
     ++parts_->exchanges;
-    return run.response();
+    return answer;
 }
 
 std::optional<Bytes> Card::t1_block(ByteView block) {
