@@ -211,20 +211,19 @@ void CcidSlot::after_reset() {
     clock_stopped_ = false;
     ifsd_exchanged_ = false;
     const auto& descriptor = environment_->descriptor;
-    const auto atr = iso7816::parse_atr(card_->atr());
-    const auto convention = card_->convention();
-    parameters_ = default_parameters(0, convention);
-    if (atr) {
-        std::optional<AgreedLink> link;
-        if (feature(descriptor, transport::kFeatureAutoParameterNegotiation) != 0) {
-            link = negotiate_fastest_link(*card_, environment_->limits());
-        }
-        if (link) {
-            parameters_ = parameters_from_atr(*atr, link->protocol, link->fi_di);
-        } else if (feature(descriptor, transport::kFeatureAutoParameterConfiguration) != 0) {
-            const auto current = card_->link();
-            parameters_ = parameters_from_atr(*atr, current.protocol, current.fi_di);
-        }
+    // What the card's ATR announces, from the card's own settings (the bytes come from
+    // them; the reader does not borrow the driver's ATR parser to read them back).
+    const sim::AtrConfig& atr = card_->config().atr;
+    parameters_ = default_parameters(0, card_->convention());
+    std::optional<AgreedLink> link;
+    if (feature(descriptor, transport::kFeatureAutoParameterNegotiation) != 0) {
+        link = negotiate_fastest_link(*card_, environment_->limits());
+    }
+    if (link) {
+        parameters_ = parameters_from_atr(atr, link->protocol, link->fi_di);
+    } else if (feature(descriptor, transport::kFeatureAutoParameterConfiguration) != 0) {
+        const auto current = card_->link();
+        parameters_ = parameters_from_atr(atr, current.protocol, current.fi_di);
     }
     parameters_after_reset_ = parameters_;
 }

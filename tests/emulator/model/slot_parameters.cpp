@@ -75,8 +75,8 @@ wire::Parameters default_parameters(std::uint8_t protocol, iso7816::Convention c
     return t0;
 }
 
-wire::Parameters parameters_from_atr(const iso7816::Atr& atr, std::uint8_t protocol,
-                                            iso7816::FiDi fi_di) {
+wire::Parameters parameters_from_atr(const sim::AtrConfig& atr, std::uint8_t protocol,
+                                     iso7816::FiDi fi_di) {
     if (protocol == 1) {
         wire::ParametersT1 t1;
         t1.bmFindexDindex = fi_di.byte();

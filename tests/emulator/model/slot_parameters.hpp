@@ -11,10 +11,10 @@
 #include <optional>
 #include <span>
 
-#include "iso7816/atr.hpp"
 #include "iso7816/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "tests/emulator/wire/ccid_wire.hpp"
+#include "tests/sim/atr_builder.hpp"
 #include "transport/class_descriptor.hpp"
 
 namespace tessera::emulator {
@@ -30,9 +30,9 @@ struct ReaderRateLimits {
 wire::Parameters default_parameters(std::uint8_t protocol, iso7816::Convention convention);
 
 /// The structure a reader with automatic parameter configuration (dwFeatures 0x02)
-/// derives from the ATR for `protocol` at `fi_di`: TC1, WI, IFSC, BWI/CWI, EDC.
-wire::Parameters parameters_from_atr(const iso7816::Atr& atr, std::uint8_t protocol,
-                                            iso7816::FiDi fi_di);
+/// derives from the card's ATR for `protocol` at `fi_di`: TC1, WI, IFSC, BWI/CWI, EDC.
+wire::Parameters parameters_from_atr(const sim::AtrConfig& atr, std::uint8_t protocol,
+                                     iso7816::FiDi fi_di);
 
 iso7816::FiDi fi_di_of(const wire::Parameters& parameters) noexcept;
 
