@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <system_error>
 
+#include "tests/sim/wire/character.hpp"
+
 namespace tessera::sim {
 
 namespace {
@@ -181,7 +183,7 @@ Result<Bytes> build_atr_wire(const AtrConfig& config) {
     if (!logical) {
         return logical.error();
     }
-    return iso7816::convert_for_convention(*logical, config.convention);
+    return wire::line_bytes(*logical, config.convention);
 }
 
 }  // namespace tessera::sim

@@ -4,6 +4,7 @@
 
 #include "iso7816/convention.hpp"
 #include "tests/sim/t0_tpdu_reader.hpp"
+#include "tests/sim/wire/character.hpp"
 
 namespace tessera::sim {
 
@@ -154,7 +155,7 @@ bool Card::powered() const noexcept { return parts_->powered; }
 
 const Bytes& Card::atr() const noexcept { return *parts_->current_atr; }
 
-Bytes Card::atr_wire() const { return iso7816::convert_for_convention(atr(), convention()); }
+Bytes Card::atr_wire() const { return wire::line_bytes(atr(), convention()); }
 
 iso7816::Convention Card::convention() const noexcept { return parts_->config.atr.convention; }
 
@@ -181,7 +182,7 @@ void Card::t0_receive(ByteView bytes) {
     if (!parts_->begin_other_exchange()) {
         return;
     }
-    parts_->t0->receive(iso7816::convert_for_convention(bytes, convention()));
+    parts_->t0->receive(wire::line_bytes(bytes, convention()));
 }
 
 std::optional<Bytes> Card::t0_next_burst() {
@@ -193,7 +194,7 @@ std::optional<Bytes> Card::t0_next_burst() {
         return std::nullopt;
     }
     ++parts_->exchanges;
-    return iso7816::convert_for_convention(*burst, convention());
+    return wire::line_bytes(*burst, convention());
 }
 
 // A TPDU reader runs the T=0 procedure itself (CCID 6.1.4 at TPDU level): the emulated

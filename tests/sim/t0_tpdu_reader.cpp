@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <deque>
 
+#include "tests/sim/wire/character.hpp"
+
 namespace tessera::sim {
 namespace {
 
@@ -12,26 +14,6 @@ constexpr std::uint8_t kNull = 0x60;
 // A card that keeps sending (NULL bytes for ever) meets the reader's patience: after this
 // many bursts the reader gives up as its work waiting time would end it.
 constexpr std::size_t kMaxBursts = 100'000;
-
-// ISO 7816-3 8.1: a byte in the inverse convention is sent complemented, most significant
-// bit first; the same mapping decodes it.
-std::uint8_t inverse(std::uint8_t byte) {
-    std::uint8_t out = 0;
-    for (int bit = 0; bit < 8; ++bit) {
-        out = static_cast<std::uint8_t>(out << 1 | ((byte >> bit) & 1));
-    }
-    return static_cast<std::uint8_t>(~out);
-}
-
-Bytes coded(ByteView bytes, iso7816::Convention convention) {
-    Bytes out(bytes.begin(), bytes.end());
-    if (convention == iso7816::Convention::inverse) {
-        for (auto& byte : out) {
-            byte = inverse(byte);
-        }
-    }
-    return out;
-}
 
 // The card's characters as the reader's UART delivers them, one at a time.
 class CardStream {
@@ -47,7 +29,7 @@ public:
             if (!burst || burst->empty()) {
                 return std::nullopt;  // the card stays silent: the reader's timeout
             }
-            const Bytes logical = coded(*burst, convention_);
+            const Bytes logical = wire::line_bytes(*burst, convention_);
             waiting_.insert(waiting_.end(), logical.begin(), logical.end());
         }
         const std::uint8_t byte = waiting_.front();
@@ -55,7 +37,7 @@ public:
         return byte;
     }
 
-    void send(ByteView bytes) { card_.receive(coded(bytes, convention_)); }
+    void send(ByteView bytes) { card_.receive(wire::line_bytes(bytes, convention_)); }
 
 private:
     CardT0& card_;

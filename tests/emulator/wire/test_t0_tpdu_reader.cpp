@@ -6,9 +6,11 @@
 #include <string_view>
 #include <vector>
 
+#include "iso7816/convention.hpp"
 #include "t0/engine.hpp"
 #include "tests/sim/t0_harness.hpp"
 #include "tests/sim/t0_tpdu_reader.hpp"
+#include "tests/sim/wire/character.hpp"
 
 namespace tessera::sim {
 namespace {
@@ -23,6 +25,22 @@ std::optional<Bytes> run_with(CardT0Options options, ByteView tpdu) {
 }
 
 }  // namespace
+
+TEST_CASE("ISO 7816-3 8.1: inverse-convention characters as a direct receiver reads them") {
+    CHECK(wire::inverse_character(0x3F) == 0x03);  // TS of an inverse card
+    CHECK(wire::inverse_character(0x03) == 0x3F);
+    CHECK(wire::inverse_character(0x00) == 0xFF);
+    CHECK(wire::inverse_character(0x01) == 0x7F);
+    CHECK(wire::line_bytes(hex("3F 01"), iso7816::Convention::direct) == hex("3F 01"));
+    CHECK(wire::line_bytes(hex("3F 01"), iso7816::Convention::inverse) == hex("03 7F"));
+    Bytes every;
+    for (unsigned byte = 0; byte < 256; ++byte) {
+        every.push_back(static_cast<std::uint8_t>(byte));
+    }
+    for (const auto convention : {iso7816::Convention::direct, iso7816::Convention::inverse}) {
+        CHECK(wire::line_bytes(every, convention) == iso7816::convert_for_convention(every, convention));
+    }
+}
 
 TEST_CASE("ISO 7816-3 10.3: outgoing and incoming TPDUs through the procedure bytes") {
     CardApplication application;
