@@ -345,7 +345,7 @@ TEST_CASE("emulated: every fault of the model ends in its error, bounded, and th
         Emulated e(profile_with_card(Profile::tpdu, card_with({0}, iso7816::Convention::direct)));
         REQUIRE(e.slot().power_on().has_value());
         e.with_device([&](CcidDevice& device) {
-            device.add_fault({c.fault, 0, 1, std::nullopt, transport::MessageType::PC_to_RDR_XfrBlock});
+            device.add_fault({c.fault, 0, 1, std::nullopt, emulator::wire::MessageType::PC_to_RDR_XfrBlock});
         });
         const auto started = std::chrono::steady_clock::now();
         const auto failed = e.slot().transmit(read_binary(8));
@@ -366,7 +366,7 @@ TEST_CASE("emulated: unplug ends the call with reader_gone, and every later call
     REQUIRE(e.slot().power_on().has_value());
     auto waiter = std::async(std::launch::async, [&] { return e.reader->wait_for_slot_change(0, 60s); });
     e.with_device([](CcidDevice& device) {
-        device.add_fault({FaultKind::unplug, 0, 1, std::nullopt, transport::MessageType::PC_to_RDR_XfrBlock});
+        device.add_fault({FaultKind::unplug, 0, 1, std::nullopt, emulator::wire::MessageType::PC_to_RDR_XfrBlock});
     });
     CHECK(e.slot().transmit(read_binary(8)).error() == ReaderError::reader_gone);
     REQUIRE(waiter.wait_for(5s) == std::future_status::ready);

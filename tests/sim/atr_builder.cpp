@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <system_error>
 
+#include "tests/sim/wire/character.hpp"
+
 namespace tessera::sim {
 
 namespace {
@@ -120,6 +122,34 @@ std::vector<InterfaceLevel> interface_levels(const AtrConfig& config) {
     return levels;
 }
 
+// ISO 7816-3 8.2.5: TCK is sent when some TDi indicates a protocol other than T=0.
+bool tck_wanted(const std::vector<InterfaceLevel>& levels) {
+    return std::any_of(levels.begin(), levels.end(),
+                       [](const InterfaceLevel& level) { return level.td && (*level.td & 0x0F) != 0; });
+}
+
+// ISO 7816-3 8.2: TS, T0, each level's TA TB TC TD as present, the historical bytes, and
+// TCK such that the XOR of T0 to TCK is 00. The simulated card writes its ATR itself.
+Bytes atr_bytes(const iso7816::Atr& atr) {
+    Bytes out{atr.ts, atr.t0};
+    for (const InterfaceLevel& level : atr.levels) {
+        for (const auto& byte : {level.ta, level.tb, level.tc, level.td}) {
+            if (byte) {
+                out.push_back(*byte);
+            }
+        }
+    }
+    out.insert(out.end(), atr.historical.begin(), atr.historical.end());
+    if (tck_wanted(atr.levels)) {
+        std::uint8_t tck = 0;
+        for (std::size_t i = 1; i < out.size(); ++i) {
+            tck ^= out[i];
+        }
+        out.push_back(tck);
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<Bytes> build_atr(const AtrConfig& config) {
@@ -141,11 +171,7 @@ Result<Bytes> build_atr(const AtrConfig& config) {
     const std::uint8_t y1 = atr.levels.empty() ? 0 : presence(atr.levels[0]);
     atr.t0 = static_cast<std::uint8_t>(y1 | config.historical.size());  // 8.2.2
     atr.historical = config.historical;
-    if (iso7816::tck_required(atr.levels)) {  // 8.2.5
-        Bytes body = iso7816::serialize_atr(atr);
-        atr.tck = iso7816::compute_tck(ByteView(body).subspan(1));
-    }
-    Bytes bytes = iso7816::serialize_atr(atr);
+    Bytes bytes = atr_bytes(atr);
     if (bytes.size() > iso7816::kMaxAtrSize) {
         return iso7816::AtrError::too_long;
     }
@@ -157,7 +183,7 @@ Result<Bytes> build_atr_wire(const AtrConfig& config) {
     if (!logical) {
         return logical.error();
     }
-    return iso7816::convert_for_convention(*logical, config.convention);
+    return wire::line_bytes(*logical, config.convention);
 }
 
 }  // namespace tessera::sim

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "iso7816/convention.hpp"
-#include "t0/engine.hpp"
-#include "tests/sim/t0_harness.hpp"
+#include "tests/sim/t0_tpdu_reader.hpp"
+#include "tests/sim/wire/character.hpp"
 
 namespace tessera::sim {
 
@@ -155,7 +155,7 @@ bool Card::powered() const noexcept { return parts_->powered; }
 
 const Bytes& Card::atr() const noexcept { return *parts_->current_atr; }
 
-Bytes Card::atr_wire() const { return iso7816::convert_for_convention(atr(), convention()); }
+Bytes Card::atr_wire() const { return wire::line_bytes(atr(), convention()); }
 
 iso7816::Convention Card::convention() const noexcept { return parts_->config.atr.convention; }
 
@@ -182,7 +182,7 @@ void Card::t0_receive(ByteView bytes) {
     if (!parts_->begin_other_exchange()) {
         return;
     }
-    parts_->t0->receive(iso7816::convert_for_convention(bytes, convention()));
+    parts_->t0->receive(wire::line_bytes(bytes, convention()));
 }
 
 std::optional<Bytes> Card::t0_next_burst() {
@@ -194,27 +194,22 @@ std::optional<Bytes> Card::t0_next_burst() {
         return std::nullopt;
     }
     ++parts_->exchanges;
-    return iso7816::convert_for_convention(*burst, convention());
+    return wire::line_bytes(*burst, convention());
 }
 
-// A TPDU reader runs the T=0 procedure itself (CCID 6.1.4 at TPDU level): a t0::Engine
-// plays it against the card side, reading the card's bytes as a UART does.
+// A TPDU reader runs the T=0 procedure itself (CCID 6.1.4 at TPDU level): the emulated
+// reader's own procedure-byte handling (t0_tpdu_reader) plays it against the card side,
+// reading the card's bytes as a UART does.
 TpduAnswer Card::t0_tpdu(ByteView tpdu) {
     if (!parts_->begin_other_exchange()) {
         return std::nullopt;
     }
-    t0::Config config;
-    config.wi = parts_->config.atr.wi;
-    t0::Engine engine(std::move(config));
-    HarnessOptions options;
-    options.delivery = Delivery::stream;
-    options.convention = convention();
-    const T0Run run = run_t0(engine, *parts_->t0, tpdu, options);
-    if (!run.completed()) {
+    auto answer = run_t0_tpdu(*parts_->t0, tpdu, convention());
+    if (!answer) {
         return std::nullopt;
     }
     ++parts_->exchanges;
-    return run.response();
+    return answer;
 }
 
 std::optional<Bytes> Card::t1_block(ByteView block) {

@@ -5,8 +5,8 @@
 // (application). Test code and the emulated reader (tests/emulator) drive a card through
 // it at the level their reader works at:
 //   character level  atr_wire(), answer_pps(), t0_receive()/t0_next_burst(), t1_block()
-//   TPDU level       t0_tpdu() (the reader's own T=0 procedure handling is played by a
-//                    t0::Engine inside), t1_block()
+//   TPDU level       t0_tpdu() (the reader's own T=0 procedure handling is played by
+//                    run_t0_tpdu(), t0_tpdu_reader.hpp), t1_block()
 //   APDU level       apdu() (the reader runs the protocol; the card answers the APDU)
 //
 // Power: a card is deactivated until cold_reset(). Every exchange function on a

@@ -2,12 +2,33 @@
 
 #include <utility>
 
-#include "iso7816/tables.hpp"
 
 namespace tessera::sim {
 
 using iso7816::FiDi;
-using iso7816::PpsRequest;
+using wire::Pps;
+
+namespace {
+
+// ISO 7816-3 9.3: the card echoes the request, leaving out what it does not keep.
+Bytes pps_response(Pps request, bool keep_pps1, bool keep_pps2, bool keep_pps3) {
+    if (!keep_pps1) {
+        request.pps1.reset();
+    }
+    if (!keep_pps2) {
+        request.pps2.reset();
+    }
+    if (!keep_pps3) {
+        request.pps3.reset();
+    }
+    return wire::write_pps(request);
+}
+
+FiDi pps1_or_default(const Pps& request) {
+    return request.pps1 ? FiDi::from_byte(*request.pps1) : iso7816::kDefaultFiDi;
+}
+
+}  // namespace
 
 CardPps::CardPps(CardPpsConfig config) : config_(std::move(config)) { cold_reset(); }
 
@@ -31,15 +52,16 @@ void CardPps::warm_reset() {
     restart(stays_specific);
 }
 
-bool CardPps::supports(const PpsRequest& request) const {
+bool CardPps::supports(const Pps& request) const {
     if (!request.pps1) {
         return true;
     }
+    const FiDi wanted = FiDi::from_byte(*request.pps1);
     const FiDi limit = config_.fastest_supported.value_or(config_.ta1);
-    const auto f = iso7816::fi_from_index(request.pps1->fi_index);
-    const auto d = iso7816::di_from_index(request.pps1->di_index);
-    const auto f_limit = iso7816::fi_from_index(limit.fi_index);
-    const auto d_limit = iso7816::di_from_index(limit.di_index);
+    const auto f = wire::fi_of(wanted.fi_index);
+    const auto d = wire::di_of(wanted.di_index);
+    const auto f_limit = wire::fi_of(limit.fi_index);
+    const auto d_limit = wire::di_of(limit.di_index);
     if (!f || !d || !f_limit || !d_limit) {
         return false;
     }
@@ -52,12 +74,12 @@ Bytes CardPps::answer_pps(ByteView request_bytes) {
     ++pps_requests_;
     const bool window_was_open = pps_window_open_;
     pps_window_open_ = false;
-    auto parsed = iso7816::parse_pps_request(request_bytes);
+    auto parsed = wire::read_pps(request_bytes);
     // ISO 7816-3 9.1: no answer to an erroneous request, nor outside the PPS window.
     if (!window_was_open || !parsed) {
         return {};
     }
-    PpsRequest request = *parsed;
+    Pps request = *parsed;
     const bool offered = request.protocol <= 14 &&
                          (request.protocol == config_.first_offered_protocol ||
                           (config_.offered_protocols >> request.protocol & 1u) != 0);
@@ -72,18 +94,18 @@ Bytes CardPps::answer_pps(ByteView request_bytes) {
             if (!offered) {
                 return {};
             }
-            answer = iso7816::build_pps_response(request, false, false, false);
+            answer = pps_response(request, false, false, false);
             link_ = CardLink{request.protocol, iso7816::kDefaultFiDi};
             break;
         case PpsBehaviour::wrong_pck:
-            answer = iso7816::build_pps_response(request, true, true, true);
+            answer = pps_response(request, true, true, true);
             answer.back() ^= 0x5A;
-            link_ = CardLink{request.protocol, request.pps1.value_or(iso7816::kDefaultFiDi)};
+            link_ = CardLink{request.protocol, pps1_or_default(request)};
             break;
         case PpsBehaviour::other_protocol:
             request.protocol ^= 0x01;
-            answer = iso7816::build_pps_response(request, true, true, true);
-            link_ = CardLink{request.protocol, request.pps1.value_or(iso7816::kDefaultFiDi)};
+            answer = pps_response(request, true, true, true);
+            link_ = CardLink{request.protocol, pps1_or_default(request)};
             break;
         case PpsBehaviour::accept:
             if (!offered) {
@@ -93,13 +115,13 @@ Bytes CardPps::answer_pps(ByteView request_bytes) {
                 if (config_.unsupported == UnsupportedAnswer::no_answer) {
                     return {};
                 }
-                answer = iso7816::build_pps_response(request, false, config_.echoes_pps2, false);
+                answer = pps_response(request, false, config_.echoes_pps2, false);
                 link_ = CardLink{request.protocol, iso7816::kDefaultFiDi};
                 break;
             }
             // ISO 7816-3 9.3
-            answer = iso7816::build_pps_response(request, true, config_.echoes_pps2, false);
-            link_ = CardLink{request.protocol, request.pps1.value_or(iso7816::kDefaultFiDi)};
+            answer = pps_response(request, true, config_.echoes_pps2, false);
+            link_ = CardLink{request.protocol, pps1_or_default(request)};
             break;
     }
     ++answers_;

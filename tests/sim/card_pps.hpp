@@ -1,8 +1,8 @@
 // The simulated card's side of protocol and parameters selection (ISO/IEC 7816-3:2006
 // section 9), with configurable misbehaviour for tests of the interface-device side.
 //
-// The card checks each request's format itself (PPSS, length, PCK, reserved bit): a
-// malformed request gets no answer (9.1). It accepts a PPS only as the first exchange
+// The card checks each request's format itself (PPSS, length, PCK, reserved bit) with the
+// reader side's own PPS code (wire/pps_wire): a malformed request gets no answer (9.1). It accepts a PPS only as the first exchange
 // after an ATR in negotiable mode; any later PPS, or one in specific mode, gets no
 // answer. It reports the protocol and F/D it now uses, as a real card would switch to
 // them after sending its response.
@@ -20,6 +20,7 @@
 #include "base/bytes.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/rate_choice.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
 
 namespace tessera::sim {
 
@@ -86,11 +87,11 @@ public:
     std::size_t pps_requests() const noexcept { return pps_requests_; }
     std::size_t answers() const noexcept { return answers_; }
 
-    /// What the card's current ATR announces, for iso7816::choose_rates.
+    /// What the card's current ATR announces (for the driver's rate choice in its tests).
     iso7816::CardRates atr_rates() const;
 
 private:
-    bool supports(const iso7816::PpsRequest& request) const;
+    bool supports(const wire::Pps& request) const;
     void restart(bool specific);
 
     CardPpsConfig config_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "tests/sim/wire/character.hpp"
+
 namespace tessera::sim {
 
 namespace {
@@ -60,9 +62,8 @@ CardT0::CardT0(CardApplication& application, CardT0Options options)
 
 void CardT0::receive(ByteView wire_bytes) {
     for (std::uint8_t byte : wire_bytes) {
-        on_byte(options_.convention == iso7816::Convention::inverse
-                    ? iso7816::invert_convention(byte)
-                    : byte);
+        on_byte(options_.convention == iso7816::Convention::inverse ? wire::inverse_character(byte)
+                                                                    : byte);
     }
 }
 
@@ -85,7 +86,7 @@ std::optional<Bytes> CardT0::next_burst() {
         return std::nullopt;
     }
     ++bursts_sent_;
-    return iso7816::convert_for_convention(*sent, options_.convention);
+    return wire::line_bytes(*sent, options_.convention);
 }
 
 std::optional<CardT0::Burst> CardT0::apply_fault(Burst burst) {

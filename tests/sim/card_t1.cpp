@@ -5,10 +5,10 @@
 
 namespace tessera::sim {
 
-using t1::Block;
-using t1::BlockKind;
-using t1::RCode;
-using t1::SKind;
+using wire::Block;
+using wire::BlockKind;
+using wire::RCode;
+using wire::SKind;
 
 const char* name(T1Fault fault) {
     switch (fault) {
@@ -41,12 +41,14 @@ const char* name(T1Fault fault) {
 }
 
 CardT1::CardT1(CardApplication& application, CardT1Config config)
-    : config_(config), application_(application) {
-    if (config_.ifsc < 1 || config_.ifsc > t1::kMaxInfSize) {
-        config_.ifsc = t1::kDefaultIfs;
+    : config_(config),
+      edc_(config.edc == t1::EdcType::crc ? wire::Edc::crc : wire::Edc::lrc),
+      application_(application) {
+    if (config_.ifsc < 1 || config_.ifsc > wire::kMaxInfSize) {
+        config_.ifsc = wire::kDefaultIfs;
     }
-    if (config_.ifsd < 1 || config_.ifsd > t1::kMaxInfSize) {
-        config_.ifsd = t1::kDefaultIfs;
+    if (config_.ifsd < 1 || config_.ifsd > wire::kMaxInfSize) {
+        config_.ifsd = wire::kDefaultIfs;
     }
     config_.wtx_multiplier = std::max<std::uint8_t>(config_.wtx_multiplier, 1);
     reset();
@@ -93,11 +95,11 @@ std::optional<Bytes> CardT1::receive(ByteView bytes) {
     if (answer.kind != BlockKind::s && !awaiting_) {
         answer = preempt(std::move(answer));
     }
-    Bytes wire = t1::encode_block(answer, config_.edc);
+    Bytes wire = wire::write_block(answer, edc_);
     if (answer.kind == BlockKind::i && fire(T1Fault::wrong_ns)) {
         Block wrong = answer;
         wrong.ns ^= 1;
-        wire = t1::encode_block(wrong, config_.edc);
+        wire = wire::write_block(wrong, edc_);
     }
     if (fire(T1Fault::drop_answer)) {
         return std::nullopt;
@@ -108,16 +110,16 @@ std::optional<Bytes> CardT1::receive(ByteView bytes) {
     return wire;
 }
 
-t1::Block CardT1::respond(ByteView bytes) {
-    auto parsed = t1::parse_block(bytes, config_.edc, ifsc_);
-    if (!parsed) {
+wire::Block CardT1::respond(ByteView bytes) {
+    const auto parsed = wire::read_block(bytes, edc_, ifsc_);
+    if (!parsed.block) {
         if (awaiting_) {
             return *awaiting_;
         }
-        return r_block(parsed.error() == t1::BlockError::edc_mismatch ? RCode::edc_error
-                                                                       : RCode::other_error);
+        // ISO 7816-3 11.6.3: R(EDC error) for a damaged block, R(other error) otherwise.
+        return r_block(parsed.error == wire::ReadError::edc ? RCode::edc_error : RCode::other_error);
     }
-    const Block& block = *parsed;
+    const Block& block = *parsed.block;
     nad_ = static_cast<std::uint8_t>(((block.nad & 0x07) << 4) | ((block.nad >> 4) & 0x07));
     switch (block.kind) {
         case BlockKind::i:
@@ -130,7 +132,7 @@ t1::Block CardT1::respond(ByteView bytes) {
     return r_block(RCode::other_error);
 }
 
-t1::Block CardT1::on_i_block(const Block& block) {
+wire::Block CardT1::on_i_block(const Block& block) {
     if (awaiting_) {
         return *awaiting_;
     }
@@ -149,7 +151,7 @@ t1::Block CardT1::on_i_block(const Block& block) {
     return begin_response();
 }
 
-t1::Block CardT1::on_r_block(const Block& block) {
+wire::Block CardT1::on_r_block(const Block& block) {
     if (awaiting_) {
         return *awaiting_;
     }
@@ -165,7 +167,7 @@ t1::Block CardT1::on_r_block(const Block& block) {
     return r_block(RCode::ok);
 }
 
-t1::Block CardT1::on_s_block(const Block& block) {
+wire::Block CardT1::on_s_block(const Block& block) {
     if (!block.response) {
         switch (block.s_kind) {
             case SKind::ifs:
@@ -211,7 +213,7 @@ t1::Block CardT1::on_s_block(const Block& block) {
     return *std::exchange(deferred_, std::nullopt);
 }
 
-t1::Block CardT1::begin_response() {
+wire::Block CardT1::begin_response() {
     const Bytes command = std::exchange(command_, Bytes{});
     wtx_left_ = application_.time_units_needed(command);
     response_ = application_.process(command);
@@ -226,7 +228,7 @@ t1::Block CardT1::begin_response() {
 }
 
 // ISO 7816-3 11.6.2.3: the response is cut at IFSD; every block but the last has M = 1.
-t1::Block CardT1::next_chunk() {
+wire::Block CardT1::next_chunk() {
     if (fire(T1Fault::desynchronise)) {
         desynchronised_ = true;
     }
@@ -245,13 +247,13 @@ t1::Block CardT1::next_chunk() {
     return block;
 }
 
-t1::Block CardT1::request(SKind kind, std::optional<std::uint8_t> value, Block deferred) {
+wire::Block CardT1::request(SKind kind, std::optional<std::uint8_t> value, Block deferred) {
     awaiting_ = value ? Block::s_block(nad_, kind, false, *value) : Block::s_block(nad_, kind, false);
     deferred_ = std::move(deferred);
     return *awaiting_;
 }
 
-t1::Block CardT1::preempt(Block answer) {
+wire::Block CardT1::preempt(Block answer) {
     if (fire(T1Fault::abort)) {
         if (answer.kind == BlockKind::i) {
             ns_ ^= 1;  // the I-block is never sent
@@ -276,7 +278,7 @@ t1::Block CardT1::preempt(Block answer) {
     return answer;
 }
 
-t1::Block CardT1::r_block(RCode code) const { return Block::r_block(nad_, nr_, code); }
+wire::Block CardT1::r_block(RCode code) const { return Block::r_block(nad_, nr_, code); }
 
 void CardT1::abandon_exchange() {
     command_.clear();

@@ -51,9 +51,9 @@
 #include <vector>
 
 #include "base/bytes.hpp"
-#include "t1/block.hpp"
 #include "t1/edc.hpp"
 #include "tests/sim/application.hpp"
+#include "tests/sim/wire/t1_frame.hpp"
 
 namespace tessera::sim {
 
@@ -87,7 +87,8 @@ struct CardT1Config {
     std::uint8_t ifsc = 254;  // the card's IFSC, as its ATR announces it
     /// IFSD after reset and after RESYNCH: 32 (11.4.2), or what a reader that negotiates
     /// IFSD itself would have set.
-    std::uint8_t ifsd = t1::kDefaultIfs;
+    std::uint8_t ifsd = wire::kDefaultIfs;
+    /// LRC or CRC (the driver's enum names the choice; the card computes it itself).
     t1::EdcType edc = t1::EdcType::lrc;
     bool supports_ifs_request = true;
     std::uint8_t wtx_multiplier = 1;  // multiplier in the S(WTX request)s of SLOW
@@ -124,26 +125,27 @@ private:
     };
 
     bool fire(T1Fault fault);
-    t1::Block respond(ByteView bytes);
-    t1::Block on_i_block(const t1::Block& block);
-    t1::Block on_r_block(const t1::Block& block);
-    t1::Block on_s_block(const t1::Block& block);
-    t1::Block begin_response();
-    t1::Block next_chunk();
-    t1::Block request(t1::SKind kind, std::optional<std::uint8_t> value, t1::Block deferred);
-    t1::Block preempt(t1::Block answer);
-    t1::Block r_block(t1::RCode code) const;
+    wire::Block respond(ByteView bytes);
+    wire::Block on_i_block(const wire::Block& block);
+    wire::Block on_r_block(const wire::Block& block);
+    wire::Block on_s_block(const wire::Block& block);
+    wire::Block begin_response();
+    wire::Block next_chunk();
+    wire::Block request(wire::SKind kind, std::optional<std::uint8_t> value, wire::Block deferred);
+    wire::Block preempt(wire::Block answer);
+    wire::Block r_block(wire::RCode code) const;
     void abandon_exchange();
     void resynchronise();
 
     CardT1Config config_;
+    wire::Edc edc_ = wire::Edc::lrc;  // config_.edc
     CardApplication& application_;
     std::vector<ActivePlan> plans_;
 
     std::uint8_t ns_ = 0;  // N(S) of the card's next I-block
     std::uint8_t nr_ = 0;  // N(S) expected on the device's next I-block
     std::uint8_t ifsc_ = 0;
-    std::uint8_t ifsd_ = t1::kDefaultIfs;
+    std::uint8_t ifsd_ = wire::kDefaultIfs;
     std::uint8_t nad_ = 0;
     bool desynchronised_ = false;
 
@@ -151,9 +153,9 @@ private:
     Bytes response_;
     std::size_t response_offset_ = 0;
     std::size_t wtx_left_ = 0;
-    std::optional<t1::Block> last_i_block_;  // sent, not yet acknowledged
-    std::optional<t1::Block> awaiting_;      // the card's S(request) awaiting a response
-    std::optional<t1::Block> deferred_;      // the answer to send once it is answered
+    std::optional<wire::Block> last_i_block_;  // sent, not yet acknowledged
+    std::optional<wire::Block> awaiting_;      // the card's S(request) awaiting a response
+    std::optional<wire::Block> deferred_;      // the answer to send once it is answered
 
     std::size_t blocks_received_ = 0;
     std::size_t current_block_ = 0;

@@ -51,7 +51,7 @@ emulator::ReaderConfig config_for(const Setup& setup) {
 }
 
 emulator::FaultPlan xfr_fault(FaultKind kind, std::size_t after) {
-    return {kind, after, 1, std::nullopt, transport::MessageType::PC_to_RDR_XfrBlock};
+    return {kind, after, 1, std::nullopt, emulator::wire::MessageType::PC_to_RDR_XfrBlock};
 }
 
 std::string failure_text(reader::Slot& slot, std::error_code error) {

@@ -2,77 +2,91 @@
 
 #include <vector>
 
-#include "iso7816/rate_choice.hpp"
-#include "t1/block.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
+#include "tests/sim/wire/t1_frame.hpp"
 
 namespace tessera::emulator {
 namespace {
 
-iso7816::ReaderRates reader_rates(const ReaderRateLimits& limits) {
-    iso7816::ReaderRates rates;
-    rates.default_clock_khz = limits.descriptor.dwDefaultClock;
-    rates.max_clock_khz = limits.descriptor.dwMaximumClock;
-    rates.max_data_rate_bps = limits.descriptor.dwMaxDataRate;
-    for (const auto clock : limits.clocks_khz) {
-        if (clock != 0) {
-            rates.clocks_khz.push_back(clock);
-        }
-    }
-    for (const auto rate : limits.data_rates_bps) {
-        if (rate != 0) {
-            rates.data_rates_bps.push_back(rate);
-        }
-    }
-    rates.pps_by = iso7816::PpsBy::reader;
-    return rates;
+sim::wire::Edc card_edc(const sim::Card& card) {
+    return card.config().atr.edc == iso7816::Edc::crc ? sim::wire::Edc::crc : sim::wire::Edc::lrc;
 }
 
-t1::EdcType card_edc(const sim::Card& card) {
-    return card.config().atr.edc == iso7816::Edc::crc ? t1::EdcType::crc : t1::EdcType::lrc;
+// One PPS exchange (ISO 7816-3 9.2, 9.3): the link it agreed, or nullopt when the card
+// did not answer or answered wrongly.
+std::optional<AgreedLink> run_pps(sim::Card& card, const sim::wire::Pps& request) {
+    const Bytes answer = card.answer_pps(sim::wire::write_pps(request));
+    const auto result = sim::wire::judge_pps_response(request, answer);
+    if (!result) {
+        return std::nullopt;
+    }
+    return AgreedLink{result->protocol, iso7816::FiDi::from_byte(result->fi_di)};
 }
 
-// One PPS exchange (ISO 7816-3 9.2, 9.3): the outcome, or nullopt when the card did not
-// answer or answered wrongly.
-std::optional<iso7816::PpsOutcome> run_pps(sim::Card& card, const iso7816::PpsRequest& request) {
-    const auto bytes = iso7816::build_pps_request(request);
-    if (!bytes) {
-        return std::nullopt;
+bool reader_has(const ReaderRateLimits& limits, std::uint8_t protocol) {
+    return protocol < 2 && (limits.descriptor.dwProtocols >> protocol & 1u) != 0;  // CCID 5.1
+}
+
+// The protocol the reader asks for: the card's first offered one (its default, TD1) when
+// the reader runs it, else the first other offered one it runs.
+std::optional<std::uint8_t> chosen_protocol(const iso7816::CardRates& card, const ReaderRateLimits& limits) {
+    if (reader_has(limits, card.first_offered_protocol)) {
+        return card.first_offered_protocol;
     }
-    const Bytes answer = card.answer_pps(*bytes);
-    auto outcome = iso7816::validate_pps_response(request, answer);
-    if (!outcome) {
-        return std::nullopt;
+    for (std::uint8_t protocol = 0; protocol < 2; ++protocol) {
+        if ((card.offered_protocols >> protocol & 1u) != 0 && reader_has(limits, protocol)) {
+            return protocol;
+        }
     }
-    return *outcome;
+    return std::nullopt;
 }
 
 }  // namespace
 
+// The model's own rule, simpler than a driver's rate choice: the card's TA1 when the
+// reader runs it, else Fd / Dd (ISO 7816-3 8.3, Tables 7 and 8: the rate is
+// f x Di / Fi, judged by reader_runs()).
 std::optional<AgreedLink> negotiate_fastest_link(sim::Card& card, const ReaderRateLimits& limits) {
-    iso7816::RateRequest request;
-    request.protocols = static_cast<std::uint16_t>(limits.descriptor.dwProtocols & 0x0003);
-    const auto rates = reader_rates(limits);
-    auto plan = iso7816::choose_rates(card.atr_rates(), rates, request);
-    if (plan && plan->kind == iso7816::PlanKind::warm_reset) {
-        card.warm_reset();
-        request.warm_reset_done = true;
-        plan = iso7816::choose_rates(card.atr_rates(), rates, request);
+    auto rates = card.atr_rates();
+    if (rates.specific) {
+        // ISO 7816-3 8.3 TA2: specific mode, the card's protocol at TA1 (or its implicit
+        // values, which the reader takes as Fd / Dd).
+        const AgreedLink specific{rates.specific->protocol,
+                                  rates.specific->implicit_parameters ? iso7816::kDefaultFiDi
+                                                                      : rates.ta1.value_or(iso7816::kDefaultFiDi)};
+        if (reader_has(limits, specific.protocol) && reader_runs(specific.fi_di, limits)) {
+            return specific;
+        }
+        if (!rates.specific->can_change) {
+            return std::nullopt;
+        }
+        card.warm_reset();  // 6.3.1: TA2 b8 = 0, the card comes back negotiable
+        rates = card.atr_rates();
+        if (rates.specific) {
+            return std::nullopt;
+        }
     }
-    if (!plan || plan->candidates.empty() || plan->kind == iso7816::PlanKind::warm_reset) {
+    const auto protocol = chosen_protocol(rates, limits);
+    if (!protocol) {
         return std::nullopt;
     }
-    if (plan->kind == iso7816::PlanKind::use_specific) {
-        const auto& only = plan->candidates.front();
-        return AgreedLink{only.protocol, only.fi_di};
+    std::vector<iso7816::FiDi> candidates;
+    if (rates.ta1 && !(*rates.ta1 == iso7816::kDefaultFiDi) && reader_runs(*rates.ta1, limits)) {
+        candidates.push_back(*rates.ta1);
     }
-    for (const auto& candidate : plan->candidates) {
-        if (!candidate.pps_needed) {
-            return AgreedLink{candidate.protocol, candidate.fi_di};
+    candidates.push_back(iso7816::kDefaultFiDi);
+    for (const auto fi_di : candidates) {
+        const bool defaults = fi_di == iso7816::kDefaultFiDi;
+        if (defaults && *protocol == rates.first_offered_protocol) {
+            return AgreedLink{*protocol, fi_di};  // 9.1: no PPS needed for the defaults
         }
-        const auto pps = iso7816::pps_request_for(candidate);
-        if (const auto outcome = run_pps(card, pps)) {
-            const auto link = iso7816::link_after_pps(*plan, candidate, *outcome);
-            return AgreedLink{link.protocol, link.fi_di};
+        sim::wire::Pps request;
+        request.protocol = *protocol;
+        if (!defaults) {
+            request.pps1 = fi_di.byte();
+        }
+        if (const auto link = run_pps(card, request)) {
+            return link;
         }
         card.cold_reset();  // ISO 7816-3 9.3: a refused PPS ends in a new reset
     }
@@ -80,13 +94,13 @@ std::optional<AgreedLink> negotiate_fastest_link(sim::Card& card, const ReaderRa
 }
 
 bool request_link(sim::Card& card, AgreedLink wanted) {
-    iso7816::PpsRequest request;
+    sim::wire::Pps request;
     request.protocol = wanted.protocol;
     if (!(wanted.fi_di == iso7816::kDefaultFiDi)) {
-        request.pps1 = wanted.fi_di;
+        request.pps1 = wanted.fi_di.byte();
     }
-    const auto outcome = run_pps(card, request);
-    if (outcome && outcome->protocol == wanted.protocol && outcome->fi_di == wanted.fi_di) {
+    const auto link = run_pps(card, request);
+    if (link && link->protocol == wanted.protocol && link->fi_di == wanted.fi_di) {
         return true;
     }
     card.cold_reset();
@@ -94,14 +108,14 @@ bool request_link(sim::Card& card, AgreedLink wanted) {
 }
 
 bool exchange_ifsd(sim::Card& card, std::uint8_t ifsd) {
-    const t1::EdcType edc = card_edc(card);
-    const auto request = t1::Block::s_block(0, t1::SKind::ifs, false, ifsd);
-    const auto answer = card.t1_block(t1::encode_block(request, edc));
+    const sim::wire::Edc edc = card_edc(card);
+    const auto request = sim::wire::Block::s_block(0, sim::wire::SKind::ifs, false, ifsd);
+    const auto answer = card.t1_block(sim::wire::write_block(request, edc));
     if (!answer) {
         return false;
     }
-    const auto block = t1::parse_block(*answer, edc);
-    return block && block->is_s(t1::SKind::ifs, true) && block->inf.size() == 1 &&
+    const auto block = sim::wire::read_block(*answer, edc).block;
+    return block && block->is_s(sim::wire::SKind::ifs, true) && block->inf.size() == 1 &&
            block->s_value() == ifsd;
 }
 

@@ -25,10 +25,13 @@ struct AgreedLink {
     iso7816::FiDi fi_di = iso7816::kDefaultFiDi;
 };
 
-/// dwFeatures 0x40 after a reset: plans with iso7816::choose_rates over the reader's
-/// limits and the protocols of dwProtocols, runs the PPS exchanges (resetting the card
-/// between refused candidates, warm-resetting a specific-mode card that asks for it).
-/// nullopt when no plan fits the card; the card is then left as after its last reset.
+/// dwFeatures 0x40 after a reset, by the model's own rule (not the driver's rate choice):
+/// the card's first offered protocol the reader runs (dwProtocols), at the card's TA1 when
+/// reader_runs() it, else at Fd / Dd; PPS (ISO 7816-3 9) when that differs from the
+/// defaults, a cold reset and the next candidate when the card refuses. A specific-mode
+/// card (TA2) keeps its protocol and TA1 when the reader runs them, or is warm reset into
+/// negotiable mode when TA2 b8 = 0 allows it. nullopt when nothing fits the card; the card
+/// is then left as after its last reset.
 std::optional<AgreedLink> negotiate_fastest_link(sim::Card& card, const ReaderRateLimits& limits);
 
 /// dwFeatures 0x80: one PPS exchange for `wanted` (PPS1 left out for Fd/Dd). True when

@@ -4,21 +4,17 @@
 
 #include "tests/emulator/model/slot_errors.hpp"
 #include "tests/emulator/model/usb_descriptors.hpp"
-#include "transport/ccid_response.hpp"
 
 namespace tessera::emulator {
 namespace {
 
-using transport::MessageType;
+using wire::MessageType;
 
 constexpr std::uint8_t kSetConfiguration = 0x09;
 constexpr std::uint8_t kSetInterface = 0x0B;
 constexpr std::uint8_t kGetStatus = 0x00;
-// CCID 5.3: class requests, interface recipient, host to device / device to host.
-// (transport/ccid_control.hpp holds the same values; it cannot be included together with
-// class_descriptor.hpp while both define the bRequest constants.)
-constexpr std::uint8_t kClassInterfaceOut = 0x21;
-constexpr std::uint8_t kClassInterfaceIn = 0xA1;
+using wire::kClassInterfaceIn;
+using wire::kClassInterfaceOut;
 
 std::shared_ptr<const SlotEnvironment> make_environment(const ReaderConfig& config) {
     auto environment = std::make_shared<SlotEnvironment>();
@@ -47,7 +43,7 @@ UsbAnswer done(Bytes data = {}) {
 Bytes dword_list(const std::vector<std::uint32_t>& values) {
     Bytes out;
     for (const auto value : values) {
-        transport::append_le32(out, value);
+        wire::append_le32(out, value);
     }
     return out;
 }
@@ -82,7 +78,7 @@ CcidDevice::CcidDevice(ReaderConfig config)
       assembler_(config_.endpoints.bulk_max_packet_size, config_.descriptor.dwMaxCCIDMessageLength,
                  config_.short_packet_ends_message),
       interrupts_({}, false) {
-    const std::size_t count = transport::slot_count(config_.descriptor);
+    const std::size_t count = std::size_t{config_.descriptor.bMaxSlotIndex} + 1;  // CCID 5.1
     for (std::size_t slot = 0; slot < count; ++slot) {
         slots_.emplace_back(environment_, static_cast<std::uint8_t>(slot));
     }
@@ -129,7 +125,7 @@ void CcidDevice::hardware_error(std::uint8_t slot, std::uint8_t code) {
         return;
     }
     slots_[slot].power_cut();
-    interrupts_.hardware_error(transport::HardwareError{slot, 0, code});
+    interrupts_.hardware_error(slot, 0, code);
 }
 
 bool CcidDevice::slot_busy(std::uint8_t slot) const {
@@ -151,7 +147,7 @@ std::size_t CcidDevice::busy_slot_count() const {
     return busy;
 }
 
-const transport::ProtocolData& CcidDevice::slot_parameters(std::uint8_t slot) const {
+const wire::Parameters& CcidDevice::slot_parameters(std::uint8_t slot) const {
     return slots_.at(slot).parameters();
 }
 
@@ -199,8 +195,8 @@ UsbAnswer CcidDevice::bulk_out(std::uint8_t endpoint, ByteView data) {
 void CcidDevice::on_message(AssembledMessage message, std::vector<FaultKind>& faults) {
     ++counters_.messages_received;
     const ByteView bytes = message.bytes;
-    transport::MessageHeader header;
-    if (const auto read = transport::read_header(bytes)) {
+    wire::CommandHeader header;
+    if (const auto read = wire::read_command_header(bytes)) {
         header = *read;
     } else if (bytes.size() >= 7) {
         header.bMessageType = bytes[0];
@@ -220,19 +216,19 @@ void CcidDevice::on_message(AssembledMessage message, std::vector<FaultKind>& fa
     }
 
     // CCID 6.2.6: an unknown command is answered with a SlotStatus, CMD_NOT_SUPPORTED.
-    if (!transport::is_command(header.bMessageType)) {
+    if (!wire::is_command(header.bMessageType)) {
         queue_error(header, MessageType::RDR_to_PC_SlotStatus, kErrorCommandNotSupported,
                     header.bSlot < slots_.size() ? slots_[header.bSlot].icc_status()
-                                                 : transport::IccStatus::absent);
+                                                 : wire::IccStatus::absent);
         return;
     }
     const auto type = static_cast<MessageType>(header.bMessageType);
-    const MessageType response_type = *transport::expected_response(type);
+    const MessageType response_type = *wire::answer_type(header.bMessageType);
     if (header.bSlot >= slots_.size()) {
-        queue_error(header, response_type, kOffsetBSlot, transport::IccStatus::absent);
+        queue_error(header, response_type, kOffsetBSlot, wire::IccStatus::absent);
         return;
     }
-    const transport::IccStatus status = slots_[header.bSlot].icc_status();
+    const wire::IccStatus status = slots_[header.bSlot].icc_status();
     if (message.defect != MessageDefect::none) {
         queue_error(header, response_type, kOffsetDwLength, status);
         return;
@@ -257,10 +253,10 @@ void CcidDevice::on_message(AssembledMessage message, std::vector<FaultKind>& fa
     handle_command(header, bytes, faults);
 }
 
-void CcidDevice::handle_command(const transport::MessageHeader& header, ByteView message,
+void CcidDevice::handle_command(const wire::CommandHeader& header, ByteView message,
                                 const std::vector<FaultKind>& faults) {
     const auto type = static_cast<MessageType>(header.bMessageType);
-    const MessageType response_type = *transport::expected_response(type);
+    const MessageType response_type = *wire::answer_type(header.bMessageType);
     CcidSlot& slot = slots_[header.bSlot];
     if (has(faults, FaultKind::hardware_error)) {
         hardware_error(header.bSlot);
@@ -275,24 +271,24 @@ void CcidDevice::handle_command(const transport::MessageHeader& header, ByteView
     queue_answer(header, std::move(answer), faults);
 }
 
-void CcidDevice::queue_error(const transport::MessageHeader& header, MessageType response_type,
-                             std::uint8_t bError, transport::IccStatus status) {
-    transport::Response response;
+void CcidDevice::queue_error(const wire::CommandHeader& header, MessageType response_type,
+                             std::uint8_t bError, wire::IccStatus status) {
+    wire::Answer response;
     response.bMessageType = response_type;
     response.bSlot = header.bSlot;
     response.bSeq = header.bSeq;
     response.bmICCStatus = status;
-    response.bmCommandStatus = transport::CommandStatus::failed;
+    response.bmCommandStatus = wire::CommandStatus::failed;
     response.bError = bError;
     Outgoing out;
-    out.bytes = transport::encode_response(response);
+    out.bytes = wire::write_answer(response);
     out.slot = header.bSlot;
     out.command_seq = header.bSeq;
     out.command_type = static_cast<MessageType>(header.bMessageType);
     bulk_in_queue_.push_back(std::move(out));
 }
 
-void CcidDevice::queue_answer(const transport::MessageHeader& header, SlotAnswer answer,
+void CcidDevice::queue_answer(const wire::CommandHeader& header, SlotAnswer answer,
                               const std::vector<FaultKind>& faults) {
     Outgoing base;
     base.slot = header.bSlot;
@@ -301,27 +297,27 @@ void CcidDevice::queue_answer(const transport::MessageHeader& header, SlotAnswer
     base.in_progress = true;
 
     // CCID 6.2.6: bmCommandStatus 2, bError the multiplier, while the card works.
-    transport::Response extension;
+    wire::Answer extension;
     extension.bMessageType = MessageType::RDR_to_PC_DataBlock;
     extension.bSlot = header.bSlot;
     extension.bSeq = header.bSeq;
     extension.bmICCStatus = answer.response.bmICCStatus;
-    extension.bmCommandStatus = transport::CommandStatus::time_extension;
+    extension.bmCommandStatus = wire::CommandStatus::time_extension;
     extension.bError = answer.time_extension_multiplier;
     const std::size_t first = bulk_in_queue_.size();
 
     if (has(faults, FaultKind::endless_time_extension)) {
         Outgoing endless = base;
-        endless.bytes = transport::encode_response(extension);
+        endless.bytes = wire::write_answer(extension);
         endless.repeats = true;
         bulk_in_queue_.push_back(std::move(endless));
     } else {
         for (std::size_t i = 0; i < answer.time_extensions; ++i) {
             Outgoing more = base;
-            more.bytes = transport::encode_response(extension);
+            more.bytes = wire::write_answer(extension);
             bulk_in_queue_.push_back(std::move(more));
         }
-        transport::Response& response = answer.response;
+        wire::Answer& response = answer.response;
         if (has(faults, FaultKind::wrong_bseq)) {
             response.bSeq = static_cast<std::uint8_t>(response.bSeq + 1);
         }
@@ -330,13 +326,12 @@ void CcidDevice::queue_answer(const transport::MessageHeader& header, SlotAnswer
         }
         if (has(faults, FaultKind::oversized_reply)) {
             // dwLength one above what dwMaxCCIDMessageLength allows, data to match.
-            const std::size_t too_long =
-                transport::MessageLimits{0, config_.descriptor.dwMaxCCIDMessageLength}.max_data_length() + 1;
+            const std::uint32_t limit = config_.descriptor.dwMaxCCIDMessageLength;
+            const std::size_t too_long = (limit > wire::kHeaderSize ? limit - wire::kHeaderSize : 0) + 1;
             response.abData.resize(std::max(response.abData.size(), too_long), 0x00);
-            response.abProtocolDataStructure.reset();
         }
         Outgoing last = base;
-        last.bytes = transport::encode_response(response);
+        last.bytes = wire::write_answer(response);
         if (has(faults, FaultKind::short_reply) && !last.bytes.empty()) {
             last.bytes.pop_back();
         }
@@ -350,17 +345,17 @@ void CcidDevice::queue_answer(const transport::MessageHeader& header, SlotAnswer
     }
 }
 
-void CcidDevice::handle_abort_message(const transport::MessageHeader& header) {
+void CcidDevice::handle_abort_message(const wire::CommandHeader& header) {
     AbortState& state = aborts_[header.bSlot];
     if (state.request_seq == header.bSeq) {
         state = AbortState{};
-        transport::Response response;
+        wire::Answer response;
         response.bMessageType = MessageType::RDR_to_PC_SlotStatus;
         response.bSlot = header.bSlot;
         response.bSeq = header.bSeq;
         response.bmICCStatus = slots_[header.bSlot].icc_status();
         Outgoing out;
-        out.bytes = transport::encode_response(response);
+        out.bytes = wire::write_answer(response);
         out.slot = header.bSlot;
         out.command_seq = header.bSeq;
         out.command_type = MessageType::PC_to_RDR_Abort;
@@ -386,17 +381,17 @@ void CcidDevice::handle_abort_request(std::uint8_t slot, std::uint8_t bSeq) {
         }
     }
     if (aborted) {
-        transport::MessageHeader header;
+        wire::CommandHeader header;
         header.bMessageType = static_cast<std::uint8_t>(aborted->second);
         header.bSlot = slot;
         header.bSeq = aborted->first;
-        queue_error(header, *transport::expected_response(aborted->second), kErrorCommandAborted,
+        queue_error(header, *wire::answer_type(header.bMessageType), kErrorCommandAborted,
                     slots_[slot].icc_status());
     }
     AbortState& state = aborts_[slot];
     state.request_seq = bSeq;
     if (state.message_seq == bSeq) {
-        transport::MessageHeader header;
+        wire::CommandHeader header;
         header.bMessageType = static_cast<std::uint8_t>(MessageType::PC_to_RDR_Abort);
         header.bSlot = slot;
         header.bSeq = bSeq;
@@ -489,7 +484,7 @@ UsbAnswer CcidDevice::class_request(const SetupPacket& setup) {
         return stall();
     }
     if (setup.bmRequestType == kClassInterfaceOut &&
-        setup.bRequest == transport::kRequestAbort) {
+        setup.bRequest == wire::kRequestAbort) {
         // 5.3.1: wValue = bSeq << 8 | bSlot.
         const auto slot = static_cast<std::uint8_t>(setup.wValue & 0xFF);
         const auto bSeq = static_cast<std::uint8_t>(setup.wValue >> 8);
@@ -501,9 +496,9 @@ UsbAnswer CcidDevice::class_request(const SetupPacket& setup) {
     }
     if (setup.bmRequestType == kClassInterfaceIn) {
         const std::vector<std::uint32_t>* list = nullptr;
-        if (setup.bRequest == transport::kRequestGetClockFrequencies) {
+        if (setup.bRequest == wire::kRequestGetClockFrequencies) {
             list = &config_.clocks_khz;  // 5.3.2
-        } else if (setup.bRequest == transport::kRequestGetDataRates) {
+        } else if (setup.bRequest == wire::kRequestGetDataRates) {
             list = &config_.data_rates_bps;  // 5.3.3
         }
         if (list != nullptr && !list->empty()) {

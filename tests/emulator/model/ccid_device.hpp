@@ -34,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -45,7 +46,7 @@
 #include "tests/emulator/model/pin_pad.hpp"
 #include "tests/emulator/model/reader_config.hpp"
 #include "tests/emulator/usb_device_model.hpp"
-#include "transport/ccid_message.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 
@@ -59,7 +60,10 @@ struct DeviceCounters {
     std::size_t control_requests = 0;
     std::size_t stalls = 0;  // transfers answered with a stall
 
-    std::size_t received(transport::MessageType type) const noexcept {
+    /// By a bMessageType enumerator (the emulator's or a host's own enum of CCID 6.1).
+    template <typename MessageTypeEnum>
+        requires std::is_enum_v<MessageTypeEnum>
+    std::size_t received(MessageTypeEnum type) const noexcept {
         return received_by_type[static_cast<std::uint8_t>(type)];
     }
 };
@@ -88,7 +92,7 @@ public:
     sim::Card* card(std::uint8_t slot) noexcept;
     /// An overcurrent (CCID 6.3.2 bHardwareErrorCode 01, or `code`): the card's power is
     /// cut and RDR_to_PC_HardwareError goes out on the interrupt pipe.
-    void hardware_error(std::uint8_t slot, std::uint8_t code = transport::kHardwareErrorOvercurrent);
+    void hardware_error(std::uint8_t slot, std::uint8_t code = wire::kHardwareErrorOvercurrent);
     /// The device is unplugged: this and every later call answers `gone`.
     void unplug() noexcept { unplugged_ = true; }
     bool unplugged() const noexcept { return unplugged_; }
@@ -109,7 +113,7 @@ public:
     /// Bulk IN messages waiting to be read.
     std::size_t queued_responses() const noexcept { return bulk_in_queue_.size(); }
     /// The slot's current protocol parameters (CCID 6.1.7).
-    const transport::ProtocolData& slot_parameters(std::uint8_t slot) const;
+    const wire::Parameters& slot_parameters(std::uint8_t slot) const;
 
     CcidDevice(const CcidDevice&) = delete;
     CcidDevice& operator=(const CcidDevice&) = delete;
@@ -122,7 +126,7 @@ private:
         Bytes bytes;
         std::uint8_t slot = 0;
         std::uint8_t command_seq = 0;           // bSeq of the command it answers
-        transport::MessageType command_type{};  // the command it answers
+        wire::MessageType command_type{};  // the command it answers
         bool in_progress = false;  // part of a command the slot is still working on
         bool repeats = false;      // an endless time extension: sent again and again
         bool stall_first = false;  // bulk_in_stall fault: stall once before sending
@@ -130,7 +134,7 @@ private:
     // A command whose answer never comes (no_answer fault), until aborted.
     struct SilentCommand {
         std::uint8_t bSeq = 0;
-        transport::MessageType type{};
+        wire::MessageType type{};
     };
     // The two halves of the abort sequence seen so far for a slot.
     struct AbortState {
@@ -143,13 +147,13 @@ private:
     UsbAnswer interrupt_in(std::size_t max_length);
     UsbAnswer class_request(const SetupPacket& setup);
     void on_message(AssembledMessage message, std::vector<FaultKind>& faults);
-    void handle_command(const transport::MessageHeader& header, ByteView message,
+    void handle_command(const wire::CommandHeader& header, ByteView message,
                         const std::vector<FaultKind>& faults);
-    void handle_abort_message(const transport::MessageHeader& header);
+    void handle_abort_message(const wire::CommandHeader& header);
     void handle_abort_request(std::uint8_t slot, std::uint8_t bSeq);
-    void queue_error(const transport::MessageHeader& header, transport::MessageType response_type,
-                     std::uint8_t bError, transport::IccStatus status);
-    void queue_answer(const transport::MessageHeader& header, SlotAnswer answer,
+    void queue_error(const wire::CommandHeader& header, wire::MessageType response_type,
+                     std::uint8_t bError, wire::IccStatus status);
+    void queue_answer(const wire::CommandHeader& header, SlotAnswer answer,
                       const std::vector<FaultKind>& faults);
     std::size_t busy_slot_count() const;
     static bool has(const std::vector<FaultKind>& faults, FaultKind kind);

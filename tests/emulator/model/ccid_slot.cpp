@@ -3,35 +3,41 @@
 #include <algorithm>
 #include <array>
 
-#include "iso7816/pps.hpp"
-#include "t1/block.hpp"
 #include "tests/emulator/model/automatic_negotiation.hpp"
 #include "tests/emulator/model/secure_command.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
-#include "transport/ccid_command.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
+#include "tests/sim/wire/t1_frame.hpp"
 
 namespace tessera::emulator {
 namespace {
 
-using transport::MessageType;
+using wire::MessageType;
 
 constexpr std::uint32_t feature(const transport::ClassDescriptor& d, std::uint32_t bit) {
     return d.dwFeatures & bit;
 }
 
 ByteView ab_data(ByteView message) {
-    return message.subspan(transport::kHeaderSize);
+    return message.subspan(wire::kHeaderSize);
 }
 
 std::uint8_t specific_byte(ByteView message, std::size_t offset) {
     return message[offset];
 }
 
-t1::EdcType edc_of(const transport::ProtocolData& parameters) {
-    if (const auto* t1 = std::get_if<transport::ProtocolDataT1>(&parameters)) {
-        return (t1->bmTCCKST1 & 0x01) != 0 ? t1::EdcType::crc : t1::EdcType::lrc;
+// CCID 5.1: the largest abData, dwMaxCCIDMessageLength less the 10-byte header.
+std::size_t max_data_length(const transport::ClassDescriptor& descriptor) {
+    const std::uint32_t limit = descriptor.dwMaxCCIDMessageLength;
+    return limit > wire::kHeaderSize ? limit - wire::kHeaderSize : 0;
+}
+
+sim::wire::Edc edc_of(const wire::Parameters& parameters) {
+    if (const auto* t1 = std::get_if<wire::ParametersT1>(&parameters)) {
+        return (t1->bmTCCKST1 & 0x01) != 0 ? sim::wire::Edc::crc : sim::wire::Edc::lrc;
     }
-    return t1::EdcType::lrc;
+    return sim::wire::Edc::lrc;
 }
 
 }  // namespace
@@ -73,12 +79,12 @@ void CcidSlot::power_cut() {
     exchange_.reset();
 }
 
-transport::IccStatus CcidSlot::icc_status() const noexcept {
+wire::IccStatus CcidSlot::icc_status() const noexcept {
     if (!card_) {
-        return transport::IccStatus::absent;
+        return wire::IccStatus::absent;
     }
-    return card_->powered() ? transport::IccStatus::present_active
-                            : transport::IccStatus::present_inactive;
+    return card_->powered() ? wire::IccStatus::present_active
+                            : wire::IccStatus::present_inactive;
 }
 
 std::uint8_t CcidSlot::clock_status() const noexcept {
@@ -95,22 +101,22 @@ SlotAnswer CcidSlot::answer(MessageType type) const {
     out.response.bSlot = index_;
     out.response.bmICCStatus = icc_status();
     if (type == MessageType::RDR_to_PC_SlotStatus) {
-        out.response.bClockStatus = clock_status();
+        out.response.byte9 = clock_status();  // 6.2.2 bClockStatus
     }
     return out;
 }
 
 SlotAnswer CcidSlot::failed(MessageType type, std::uint8_t bError) const {
     SlotAnswer out = answer(type);
-    out.response.bmCommandStatus = transport::CommandStatus::failed;
+    out.response.bmCommandStatus = wire::CommandStatus::failed;
     out.response.bError = bError;
     return out;
 }
 
-SlotAnswer CcidSlot::execute(const transport::MessageHeader& header, ByteView message,
+SlotAnswer CcidSlot::execute(const wire::CommandHeader& header, ByteView message,
                              PinPad* pin_pad) {
     const auto type = static_cast<MessageType>(header.bMessageType);
-    const auto response_type = transport::expected_response(type).value_or(MessageType::RDR_to_PC_SlotStatus);
+    const auto response_type = wire::answer_type(header.bMessageType).value_or(MessageType::RDR_to_PC_SlotStatus);
     // CCID 6.1: every command but these carries no abData.
     const bool carries_data = type == MessageType::PC_to_RDR_XfrBlock ||
                               type == MessageType::PC_to_RDR_Escape ||
@@ -205,20 +211,19 @@ void CcidSlot::after_reset() {
     clock_stopped_ = false;
     ifsd_exchanged_ = false;
     const auto& descriptor = environment_->descriptor;
-    const auto atr = iso7816::parse_atr(card_->atr());
-    const auto convention = card_->convention();
-    parameters_ = default_parameters(0, convention);
-    if (atr) {
-        std::optional<AgreedLink> link;
-        if (feature(descriptor, transport::kFeatureAutoParameterNegotiation) != 0) {
-            link = negotiate_fastest_link(*card_, environment_->limits());
-        }
-        if (link) {
-            parameters_ = parameters_from_atr(*atr, link->protocol, link->fi_di);
-        } else if (feature(descriptor, transport::kFeatureAutoParameterConfiguration) != 0) {
-            const auto current = card_->link();
-            parameters_ = parameters_from_atr(*atr, current.protocol, current.fi_di);
-        }
+    // What the card's ATR announces, from the card's own settings (the bytes come from
+    // them; the reader does not borrow the driver's ATR parser to read them back).
+    const sim::AtrConfig& atr = card_->config().atr;
+    parameters_ = default_parameters(0, card_->convention());
+    std::optional<AgreedLink> link;
+    if (feature(descriptor, transport::kFeatureAutoParameterNegotiation) != 0) {
+        link = negotiate_fastest_link(*card_, environment_->limits());
+    }
+    if (link) {
+        parameters_ = parameters_from_atr(atr, link->protocol, link->fi_di);
+    } else if (feature(descriptor, transport::kFeatureAutoParameterConfiguration) != 0) {
+        const auto current = card_->link();
+        parameters_ = parameters_from_atr(atr, current.protocol, current.fi_di);
     }
     parameters_after_reset_ = parameters_;
 }
@@ -228,7 +233,7 @@ void CcidSlot::exchange_ifsd_if_due() {
     if (ifsd_exchanged_ || !card_ || !card_->powered() ||
         feature(descriptor, transport::kFeatureAutoIfsdExchange) == 0 ||
         transport::exchange_level(descriptor.dwFeatures) != transport::ExchangeLevel::tpdu ||
-        transport::protocol_num(parameters_) != 1 || !link_matches()) {
+        wire::protocol_num(parameters_) != 1 || !link_matches()) {
         return;
     }
     // The reader asks for what it can carry: a whole block (prologue, INF, CRC at most)
@@ -245,7 +250,7 @@ void CcidSlot::exchange_ifsd_if_due() {
 
 bool CcidSlot::link_matches() const {
     const auto link = card_->link();
-    return link.protocol == transport::protocol_num(parameters_) && link.fi_di == fi_di_of(parameters_);
+    return link.protocol == wire::protocol_num(parameters_) && link.fi_di == fi_di_of(parameters_);
 }
 
 // CCID 6.1.2
@@ -276,7 +281,7 @@ SlotAnswer CcidSlot::xfr_block(ByteView message) {
     // sent at the current rate; PPS is protocol-independent, so only Fi/Di must match.
     const ByteView data = ab_data(message);
     const bool host_pps = level == transport::ExchangeLevel::tpdu && !data.empty() &&
-                          data.front() == iso7816::kPpss && card_->pps_window_open();
+                          data.front() == sim::wire::kPpss && card_->pps_window_open();
     // Below APDU level the card hears only what is sent at its own protocol and rate.
     if (!reader_runs_protocol && !link_matches() &&
         !(host_pps && card_->link().fi_di == fi_di_of(parameters_))) {
@@ -287,20 +292,20 @@ SlotAnswer CcidSlot::xfr_block(ByteView message) {
     }
     XfrContext context;
     context.level = level;
-    context.protocol = transport::protocol_num(parameters_);
+    context.protocol = wire::protocol_num(parameters_);
     context.edc = edc_of(parameters_);
-    context.max_data_length = transport::MessageLimits{0, environment_->descriptor.dwMaxCCIDMessageLength}.max_data_length();
+    context.max_data_length = max_data_length(environment_->descriptor);
     context.max_answer_length = environment_->answers_beyond_max_message_length
                                     ? std::size_t{256 + 2}  // ISO 7816-4: Ne <= 256, SW1 SW2
                                     : context.max_data_length;
-    const std::uint16_t wLevelParameter = transport::read_le16(message, 8);
+    const std::uint16_t wLevelParameter = wire::read_le16(message, 8);
     XfrAnswer result = exchange_.transfer(*card_, context, ab_data(message), wLevelParameter);
     if (result.failed) {
         return failed(type, result.bError);
     }
     SlotAnswer out = answer(type);
     out.response.abData = std::move(result.data);
-    out.response.bChainParameter = result.chain;
+    out.response.byte9 = result.chain;  // 6.2.1 bChainParameter
     out.time_extensions = result.time_extensions + inserted_.time_extensions_per_command;
     out.time_extension_multiplier = inserted_.time_extension_multiplier;
     return out;
@@ -313,7 +318,7 @@ SlotAnswer CcidSlot::get_parameters() const {
         return failed(type, kErrorIccMute);
     }
     SlotAnswer out = answer(type);
-    out.response.abProtocolDataStructure = parameters_;
+    wire::set_parameters_payload(out.response, parameters_);
     return out;
 }
 
@@ -325,7 +330,7 @@ SlotAnswer CcidSlot::reset_parameters() {
     }
     parameters_ = parameters_after_reset_;
     SlotAnswer out = answer(type);
-    out.response.abProtocolDataStructure = parameters_;
+    wire::set_parameters_payload(out.response, parameters_);
     return out;
 }
 
@@ -339,7 +344,7 @@ SlotAnswer CcidSlot::set_parameters(ByteView message) {
     if (!card_) {
         return failed(type, kErrorIccMute);
     }
-    const AgreedLink wanted{transport::protocol_num(*verdict.parameters), fi_di_of(*verdict.parameters)};
+    const AgreedLink wanted{wire::protocol_num(*verdict.parameters), fi_di_of(*verdict.parameters)};
     const auto link = card_->link();
     const bool differs = link.protocol != wanted.protocol || !(link.fi_di == wanted.fi_di);
     if (feature(environment_->descriptor, transport::kFeatureAutoPps) != 0 && card_->powered() &&
@@ -351,7 +356,7 @@ SlotAnswer CcidSlot::set_parameters(ByteView message) {
     }
     parameters_ = *verdict.parameters;
     SlotAnswer out = answer(type);
-    out.response.abProtocolDataStructure = parameters_;
+    wire::set_parameters_payload(out.response, parameters_);
     return out;
 }
 
@@ -376,7 +381,7 @@ SlotAnswer CcidSlot::icc_clock(ByteView message) {
     if (bClockCommand > 1) {
         return failed(type, kOffsetFirstSpecific);
     }
-    if (bClockCommand == static_cast<std::uint8_t>(transport::ClockCommand::stop)) {
+    if (bClockCommand == wire::kClockStop) {
         if (feature(environment_->descriptor, transport::kFeatureClockStop) == 0) {
             return failed(type, kErrorCommandNotSupported);
         }
@@ -420,7 +425,7 @@ SlotAnswer CcidSlot::secure(ByteView message, PinPad* pin_pad) {
 SlotAnswer CcidSlot::send_pin_apdu(const Bytes& apdu, const std::array<std::uint8_t, 3>& bTeoPrologue) {
     constexpr auto type = MessageType::RDR_to_PC_DataBlock;
     const auto level = transport::exchange_level(environment_->descriptor.dwFeatures);
-    const std::size_t max_data = transport::MessageLimits{0, environment_->descriptor.dwMaxCCIDMessageLength}.max_data_length();
+    const std::size_t max_data = max_data_length(environment_->descriptor);
     std::optional<Bytes> reply;
     switch (level) {
         case transport::ExchangeLevel::short_apdu:
@@ -432,13 +437,13 @@ SlotAnswer CcidSlot::send_pin_apdu(const Bytes& apdu, const std::array<std::uint
                 return failed(type, kErrorIccMute);
             }
             exchange_ifsd_if_due();  // CCID 5.1 0x400: the first exchange of T=1
-            if (transport::protocol_num(parameters_) == 1) {
-                if (apdu.size() > t1::kMaxInfSize) {
+            if (wire::protocol_num(parameters_) == 1) {
+                if (apdu.size() > sim::wire::kMaxInfSize) {
                     return failed(type, kErrorXfrOverrun);
                 }
                 Bytes block{bTeoPrologue[0], bTeoPrologue[1], static_cast<std::uint8_t>(apdu.size())};
                 block.insert(block.end(), apdu.begin(), apdu.end());
-                const Bytes edc = t1::compute_edc(block, edc_of(parameters_));
+                const Bytes edc = sim::wire::edc_bytes(block, edc_of(parameters_));
                 block.insert(block.end(), edc.begin(), edc.end());
                 reply = card_->t1_block(block);
             } else {
@@ -480,16 +485,15 @@ SlotAnswer CcidSlot::set_data_rate_and_clock(ByteView message) {
     if (ab_data(message).size() != 8) {
         return failed(type, kOffsetDwLength);
     }
-    const std::uint32_t clock = transport::read_le32(message, 10);
-    const std::uint32_t rate = transport::read_le32(message, 14);
+    const std::uint32_t clock = wire::read_le32(message, 10);  // dwClockFrequency
+    const std::uint32_t rate = wire::read_le32(message, 14);   // dwDataRate
     if (const auto bad = check_clock_and_rate(clock, rate, environment_->limits())) {
         return failed(type, *bad);
     }
     clock_khz_ = clock;
     data_rate_bps_ = rate;
     SlotAnswer out = answer(type);
-    out.response.dwClockFrequency = clock_khz_;
-    out.response.dwDataRate = data_rate_bps_;
+    wire::set_clock_and_rate_payload(out.response, clock_khz_, data_rate_bps_);
     return out;
 }
 

@@ -25,8 +25,7 @@
 #include "tests/emulator/model/slot_parameters.hpp"
 #include "tests/emulator/model/xfr_exchange.hpp"
 #include "tests/sim/card.hpp"
-#include "transport/ccid_message.hpp"
-#include "transport/ccid_response.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 
@@ -45,7 +44,7 @@ struct SlotEnvironment {
 /// bmCommandStatus 2 and bError `time_extension_multiplier`, then `response`. bSlot and
 /// bSeq of the response are the command's.
 struct SlotAnswer {
-    transport::Response response;
+    wire::Answer response;
     std::size_t time_extensions = 0;
     std::uint8_t time_extension_multiplier = 1;
 };
@@ -62,20 +61,20 @@ public:
     /// The card, or nullptr for an empty slot.
     sim::Card* card() noexcept { return card_.get(); }
     const sim::Card* card() const noexcept { return card_.get(); }
-    transport::IccStatus icc_status() const noexcept;
+    wire::IccStatus icc_status() const noexcept;
     /// An overcurrent or other hardware fault: the reader cuts the card's power.
     void power_cut();
 
     /// One command to this slot (`message`: header and abData, length already checked
     /// against its header's dwLength). Abort is not handled here. `pin_pad`: the reader's
     /// keypad for PC_to_RDR_Secure, nullptr for a reader without one.
-    SlotAnswer execute(const transport::MessageHeader& header, ByteView message,
+    SlotAnswer execute(const wire::CommandHeader& header, ByteView message,
                        PinPad* pin_pad = nullptr);
 
-    const transport::ProtocolData& parameters() const noexcept { return parameters_; }
+    const wire::Parameters& parameters() const noexcept { return parameters_; }
 
 private:
-    SlotAnswer dispatch(transport::MessageType type, ByteView message, PinPad* pin_pad);
+    SlotAnswer dispatch(wire::MessageType type, ByteView message, PinPad* pin_pad);
     SlotAnswer power_on(ByteView message);
     SlotAnswer power_off();
     SlotAnswer slot_status() const;
@@ -91,8 +90,8 @@ private:
     SlotAnswer mechanical(ByteView message) const;
     SlotAnswer set_data_rate_and_clock(ByteView message);
 
-    SlotAnswer answer(transport::MessageType type) const;
-    SlotAnswer failed(transport::MessageType type, std::uint8_t bError) const;
+    SlotAnswer answer(wire::MessageType type) const;
+    SlotAnswer failed(wire::MessageType type, std::uint8_t bError) const;
     bool link_matches() const;
     void after_reset();
     void exchange_ifsd_if_due();
@@ -102,8 +101,8 @@ private:
     std::uint8_t index_;
     std::unique_ptr<sim::Card> card_;
     InsertedCard inserted_{};
-    transport::ProtocolData parameters_;
-    transport::ProtocolData parameters_after_reset_;
+    wire::Parameters parameters_;
+    wire::Parameters parameters_after_reset_;
     XfrExchange exchange_;
     bool clock_stopped_ = false;
     bool ifsd_exchanged_ = false;

@@ -18,7 +18,7 @@
 #include <optional>
 #include <vector>
 
-#include "transport/ccid_message.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 
@@ -53,7 +53,7 @@ struct FaultPlan {
     std::size_t after = 0;  // matching commands that pass before the first fault
     std::size_t times = 1;  // 1 = one-shot, N, kPersistent = never stops
     std::optional<std::uint8_t> slot;                    // only commands to this bSlot
-    std::optional<transport::MessageType> message_type;  // only this command
+    std::optional<wire::MessageType> message_type;       // only this command
 };
 
 class FaultSchedule {

@@ -5,7 +5,7 @@ namespace tessera::emulator {
 InterruptQueue::InterruptQueue(std::vector<bool> present, bool notify_at_start) {
     bool any = false;
     for (const bool card : present) {
-        slots_.push_back(transport::SlotChange{card, notify_at_start && card});
+        slots_.push_back(wire::SlotState{card, notify_at_start && card});
         any = any || card;
     }
     if (slots_.empty()) {
@@ -29,21 +29,21 @@ void InterruptQueue::slot_changed(std::size_t slot, bool present) {
     }
 }
 
-void InterruptQueue::hardware_error(const transport::HardwareError& error) {
-    waiting_.push_back({Kind::hardware_error, error});
+void InterruptQueue::hardware_error(std::uint8_t bSlot, std::uint8_t bSeq, std::uint8_t code) {
+    waiting_.push_back({Kind::hardware_error, wire::write_hardware_error(bSlot, bSeq, code)});
 }
 
 std::optional<Bytes> InterruptQueue::next() {
     if (waiting_.empty()) {
         return std::nullopt;
     }
-    const Waiting front = waiting_.front();
+    Waiting front = std::move(waiting_.front());
     waiting_.pop_front();
     if (front.kind == Kind::hardware_error) {
-        return transport::encode_hardware_error(front.error);
+        return std::move(front.message);
     }
     notify_waiting_ = false;
-    Bytes message = transport::encode_notify_slot_change(slots_);
+    Bytes message = wire::write_notify_slot_change(slots_);
     for (auto& slot : slots_) {
         slot.changed = false;
     }

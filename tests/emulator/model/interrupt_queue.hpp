@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "base/bytes.hpp"
-#include "transport/ccid_interrupt.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 
@@ -29,7 +29,8 @@ public:
     /// Slot `slot` now holds a card or not: its change bit is set and a NotifySlotChange
     /// waits. A replaced card is reported as a change too (the bit says "changed").
     void slot_changed(std::size_t slot, bool present);
-    void hardware_error(const transport::HardwareError& error);
+    /// RDR_to_PC_HardwareError for `bSlot` (CCID 6.3.2).
+    void hardware_error(std::uint8_t bSlot, std::uint8_t bSeq, std::uint8_t code);
 
     /// The next message to send, removed from the queue; nullopt when none waits.
     std::optional<Bytes> next();
@@ -39,10 +40,10 @@ private:
     enum class Kind { notify, hardware_error };
     struct Waiting {
         Kind kind = Kind::notify;
-        transport::HardwareError error{};
+        Bytes message;  // a hardware error, written when queued
     };
 
-    std::vector<transport::SlotChange> slots_;
+    std::vector<wire::SlotState> slots_;
     std::deque<Waiting> waiting_;
     bool notify_waiting_ = false;
 };

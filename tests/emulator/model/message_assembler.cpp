@@ -1,6 +1,6 @@
 #include "tests/emulator/model/message_assembler.hpp"
 
-#include "transport/ccid_message.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 
@@ -27,7 +27,7 @@ std::optional<AssembledMessage> MessageAssembler::add(ByteView transfer) {
     }
     buffer_.insert(buffer_.end(), transfer.begin(), transfer.end());
 
-    const auto header = transport::read_header(buffer_);
+    const auto header = wire::read_command_header(buffer_);
     if (!header) {
         if (short_packet_ends_message_ && transfer_ended && !buffer_.empty()) {
             AssembledMessage message{std::move(buffer_), MessageDefect::header_too_short};
@@ -36,9 +36,9 @@ std::optional<AssembledMessage> MessageAssembler::add(ByteView transfer) {
         }
         return std::nullopt;
     }
-    const std::uint64_t wanted = transport::kHeaderSize + std::uint64_t{header->dwLength};
+    const std::uint64_t wanted = wire::kHeaderSize + std::uint64_t{header->dwLength};
     if (wanted > max_message_length_) {
-        AssembledMessage message{Bytes(buffer_.begin(), buffer_.begin() + transport::kHeaderSize),
+        AssembledMessage message{Bytes(buffer_.begin(), buffer_.begin() + wire::kHeaderSize),
                                  MessageDefect::too_long};
         buffer_.clear();
         skipping_ = !transfer_ended;

@@ -1,7 +1,7 @@
 #include "tests/emulator/model/pin_structure.hpp"
 
 #include "tests/emulator/model/slot_errors.hpp"
-#include "transport/ccid_message.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 namespace {
@@ -79,7 +79,7 @@ PinCommandParse parse_verification(ByteView s) {
         return refuse(kOffsetDwLength);
     }
     PinCommand command;
-    const Common common{s[2], s[3], s[4], transport::read_le16(s, 5), s[7], s[8],
+    const Common common{s[2], s[3], s[4], wire::read_le16(s, 5), s[7], s[8],
                         kOffsetVerifyWPINMaxExtraDigit, kOffsetVerifyBEntryValidationCondition,
                         kOffsetVerifyBNumberMessage};
     if (const std::uint8_t bad = check_format_and_sizes(common, command)) {
@@ -106,7 +106,7 @@ PinCommandParse parse_modification(ByteView s) {
     }
     PinCommand command;
     command.modification = true;
-    const Common common{s[2], s[3], s[4], transport::read_le16(s, 7), s[10], s[11],
+    const Common common{s[2], s[3], s[4], wire::read_le16(s, 7), s[10], s[11],
                         kOffsetModifyWPINMaxExtraDigit, kOffsetModifyBEntryValidationCondition,
                         kOffsetModifyBNumberMessage};
     // Fields in message order, but for the insertion offsets, which are checked against

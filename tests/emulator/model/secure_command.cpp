@@ -5,7 +5,7 @@
 #include "tests/emulator/model/pin_block.hpp"
 #include "tests/emulator/model/pin_structure.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
-#include "transport/ccid_message.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 namespace {
@@ -32,10 +32,10 @@ SecureVerdict answer_secure(ByteView message, PinPad* pad, bool card_ready) {
     }
     // CCID 6.1.11: wLevelParameter 0001..0010 continue a structure sent in several
     // messages (extended APDU level); not modelled.
-    if (transport::read_le16(message, 8) != 0) {
+    if (wire::read_le16(message, 8) != 0) {
         return refuse(kOffsetWLevelParameter);
     }
-    const PinCommandParse parsed = parse_pin_command(message.subspan(transport::kHeaderSize), pad->config());
+    const PinCommandParse parsed = parse_pin_command(message.subspan(wire::kHeaderSize), pad->config());
     if (!parsed.command) {
         return refuse(parsed.bError);
     }

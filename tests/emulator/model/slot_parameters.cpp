@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "iso7816/tables.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
 
 namespace tessera::emulator {
 namespace {
@@ -64,21 +64,21 @@ bool rate_supported(std::uint64_t rate, const ReaderRateLimits& limits) {
 
 }  // namespace
 
-transport::ProtocolData default_parameters(std::uint8_t protocol, iso7816::Convention convention) {
+wire::Parameters default_parameters(std::uint8_t protocol, iso7816::Convention convention) {
     if (protocol == 1) {
-        transport::ProtocolDataT1 t1;
+        wire::ParametersT1 t1;
         t1.bmTCCKST1 = static_cast<std::uint8_t>(0x10 | convention_bit(convention));
         return t1;
     }
-    transport::ProtocolDataT0 t0;
+    wire::ParametersT0 t0;
     t0.bmTCCKST0 = convention_bit(convention);
     return t0;
 }
 
-transport::ProtocolData parameters_from_atr(const iso7816::Atr& atr, std::uint8_t protocol,
-                                            iso7816::FiDi fi_di) {
+wire::Parameters parameters_from_atr(const sim::AtrConfig& atr, std::uint8_t protocol,
+                                     iso7816::FiDi fi_di) {
     if (protocol == 1) {
-        transport::ProtocolDataT1 t1;
+        wire::ParametersT1 t1;
         t1.bmFindexDindex = fi_di.byte();
         t1.bmTCCKST1 = static_cast<std::uint8_t>(0x10 | convention_bit(atr.convention) |
                                                  (atr.edc == iso7816::Edc::crc ? 0x01 : 0x00));
@@ -87,7 +87,7 @@ transport::ProtocolData parameters_from_atr(const iso7816::Atr& atr, std::uint8_
         t1.bIFSC = atr.ifsc;
         return t1;
     }
-    transport::ProtocolDataT0 t0;
+    wire::ParametersT0 t0;
     t0.bmFindexDindex = fi_di.byte();
     t0.bmTCCKST0 = convention_bit(atr.convention);
     t0.bGuardTimeT0 = atr.n;
@@ -95,14 +95,14 @@ transport::ProtocolData parameters_from_atr(const iso7816::Atr& atr, std::uint8_
     return t0;
 }
 
-iso7816::FiDi fi_di_of(const transport::ProtocolData& parameters) noexcept {
+iso7816::FiDi fi_di_of(const wire::Parameters& parameters) noexcept {
     return std::visit([](const auto& p) { return iso7816::FiDi::from_byte(p.bmFindexDindex); },
                       parameters);
 }
 
 bool reader_runs(iso7816::FiDi fi_di, const ReaderRateLimits& limits) {
-    const auto fi = iso7816::fi_from_index(fi_di.fi_index);
-    const auto di = iso7816::di_from_index(fi_di.di_index);
+    const auto fi = sim::wire::fi_of(fi_di.fi_index);  // ISO 7816-3 Table 7
+    const auto di = sim::wire::di_of(fi_di.di_index);  // Table 8
     if (!fi || !di) {
         return false;
     }
@@ -125,7 +125,7 @@ bool reader_runs(iso7816::FiDi fi_di, const ReaderRateLimits& limits) {
 }
 
 ParameterVerdict check_set_parameters(ByteView message, const ReaderRateLimits& limits) {
-    const auto header = transport::read_header(message);
+    const auto header = wire::read_command_header(message);
     const std::uint8_t protocol = message.size() > 7 ? message[7] : 0xFF;
     if (protocol > 1 || (limits.descriptor.dwProtocols & (1u << protocol)) == 0) {
         return {std::nullopt, kOffsetFirstSpecific};
@@ -134,7 +134,7 @@ ParameterVerdict check_set_parameters(ByteView message, const ReaderRateLimits& 
     if (!header || header->dwLength != expected || message.size() != 10 + expected) {
         return {std::nullopt, kOffsetDwLength};
     }
-    const auto decoded = transport::decode_protocol_data(protocol, message.subspan(10));
+    const auto decoded = wire::read_parameters(protocol, message.subspan(wire::kHeaderSize));
     if (!decoded) {
         return {std::nullopt, kOffsetDwLength};
     }
@@ -142,7 +142,7 @@ ParameterVerdict check_set_parameters(ByteView message, const ReaderRateLimits& 
     if (!reader_runs(fi_di, limits)) {
         return {std::nullopt, kOffsetFindexDindex};
     }
-    if (const auto* t0 = std::get_if<transport::ProtocolDataT0>(&*decoded)) {
+    if (const auto* t0 = std::get_if<wire::ParametersT0>(&*decoded)) {
         if ((t0->bmTCCKST0 & ~0x02) != 0) {
             return {std::nullopt, kOffsetTcckst};
         }
@@ -151,7 +151,7 @@ ParameterVerdict check_set_parameters(ByteView message, const ReaderRateLimits& 
         }
         return {decoded, 0};
     }
-    const auto& t1 = std::get<transport::ProtocolDataT1>(*decoded);
+    const auto& t1 = std::get<wire::ParametersT1>(*decoded);
     if ((t1.bmTCCKST1 & ~0x03) != 0x10) {
         return {std::nullopt, kOffsetTcckst};
     }

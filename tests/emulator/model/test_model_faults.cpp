@@ -183,7 +183,7 @@ TEST_CASE("hardware error fault: HW_ERROR answer and RDR_to_PC_HardwareError") {
     Host host(*device);
     REQUIRE(host.power_on().processed());
     FaultPlan on_xfr = plan(FaultKind::hardware_error);
-    on_xfr.message_type = transport::MessageType::PC_to_RDR_XfrBlock;
+    on_xfr.message_type = wire::MessageType::PC_to_RDR_XfrBlock;
     device->add_fault(on_xfr);
     CHECK(host.slot_status().processed());  // not an XfrBlock: untouched
     const auto response = host.xfr(Bytes{0x00, 0xA4, 0x00, 0x00, 0x02, 0x01, 0x01});

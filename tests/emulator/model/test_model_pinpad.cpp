@@ -551,7 +551,7 @@ TEST_CASE("at TPDU level with T=1 the APDU goes in one I-block with bTeoPrologue
     auto& features = config.descriptor.dwFeatures;
     features = (features & ~0x00070000u) | transport::kFeatureTpduLevel;
     Bench bench(config);
-    REQUIRE(transport::protocol_num(bench.device->slot_parameters(0)) == 1);
+    REQUIRE(wire::protocol_num(bench.device->slot_parameters(0)) == 1);
     auto structure = verification(0x82, 0x08, 0x00, 0x0408, filled(8, 0xFF));
     structure.bTeoPrologue = {0x00, 0x00, 0x00};  // NAD 0, I-block N(S) 0
     const auto response = bench.verify(structure);

@@ -129,7 +129,7 @@ TEST_CASE("SetParameters sets, GetParameters reads, ResetParameters restores") {
     CHECK(set.bProtocolNum == 1);
     REQUIRE(set.abProtocolDataStructure.has_value());
     CHECK(std::get<transport::ProtocolDataT1>(*set.abProtocolDataStructure) == t1);
-    CHECK(std::get<transport::ProtocolDataT1>(device->slot_parameters(0)) == t1);
+    CHECK(wire::write_parameters(device->slot_parameters(0)) == transport::encode_protocol_data(t1));
     CHECK(host.get_parameters().abProtocolDataStructure == set.abProtocolDataStructure);
 
     const auto reset = host.run(transport::encode_reset_parameters(host.limits(), host.next()));

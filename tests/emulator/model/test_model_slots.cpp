@@ -41,7 +41,7 @@ TEST_CASE("two slots work independently") {
     transport::ProtocolDataT0 t0;
     t0.bmFindexDindex = 0x13;
     REQUIRE(host.set_parameters(t0, 1).processed());
-    CHECK(std::get<transport::ProtocolDataT0>(device->slot_parameters(0)).bmFindexDindex == 0x11);
+    CHECK(std::get<wire::ParametersT0>(device->slot_parameters(0)).bmFindexDindex == 0x11);
 
     device->remove_card(0);
     CHECK(host.slot_status(0).bmICCStatus == IccStatus::absent);

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "transport/ccid_interrupt.hpp"
-#include "transport/ccid_message.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 
 namespace tessera::emulator {
 namespace {
@@ -30,15 +29,15 @@ void append_endpoint(Bytes& out, std::uint8_t address, std::uint8_t attributes,
                      std::uint16_t max_packet_size, std::uint8_t interval) {
     // USB 2.0 9.6.6
     out.insert(out.end(), {7, kEndpointType, address, attributes});
-    transport::append_le16(out, max_packet_size);
+    wire::append_le16(out, max_packet_size);
     out.push_back(interval);
 }
 
 std::uint16_t interrupt_packet_size(const ReaderConfig& config) {
     // Large enough for a NotifySlotChange of every slot (CCID 6.3.1) and a HardwareError.
     const std::size_t needed =
-        std::max(transport::notify_slot_change_size(config.descriptor.bMaxSlotIndex),
-                 transport::kHardwareErrorSize);
+        std::max(wire::notify_slot_change_size(config.descriptor.bMaxSlotIndex),
+                 wire::kHardwareErrorSize);
     return static_cast<std::uint16_t>(std::max<std::size_t>(8, needed));
 }
 
@@ -47,11 +46,11 @@ std::uint16_t interrupt_packet_size(const ReaderConfig& config) {
 Bytes device_descriptor(const ReaderConfig& config) {
     // USB 2.0 9.6.1; class, subclass and protocol are given per interface.
     Bytes out{18, kDeviceType};
-    transport::append_le16(out, config.bcd_usb);
+    wire::append_le16(out, config.bcd_usb);
     out.insert(out.end(), {0x00, 0x00, 0x00, 64});
-    transport::append_le16(out, config.vendor_id);
-    transport::append_le16(out, config.product_id);
-    transport::append_le16(out, config.bcd_device);
+    wire::append_le16(out, config.vendor_id);
+    wire::append_le16(out, config.product_id);
+    wire::append_le16(out, config.bcd_device);
     out.push_back(config.manufacturer.empty() ? 0 : kManufacturerStringIndex);
     out.push_back(config.product.empty() ? 0 : kProductStringIndex);
     out.push_back(config.serial.empty() ? 0 : kSerialStringIndex);
@@ -69,7 +68,7 @@ Bytes configuration_descriptor(const ReaderConfig& config) {
     }
     append_interface(body, config.interface_number, endpoint_count, config.interface_class,
                      static_cast<std::uint8_t>(config.interface_protocol));
-    const Bytes class_descriptor = transport::encode_class_descriptor(config.descriptor);
+    const Bytes class_descriptor = wire::write_class_descriptor(config.descriptor);
     if (config.placement == transport::DescriptorPlacement::interface) {
         body.insert(body.end(), class_descriptor.begin(), class_descriptor.end());
     }
@@ -86,7 +85,7 @@ Bytes configuration_descriptor(const ReaderConfig& config) {
     // USB 2.0 9.6.3; bmAttributes: bus powered, remote wake-up when dwFeatures says so.
     const bool wake_up = (config.descriptor.dwFeatures & transport::kFeatureUsbWakeUp) != 0;
     Bytes out{9, kConfigurationType};
-    transport::append_le16(out, static_cast<std::uint16_t>(9 + body.size()));
+    wire::append_le16(out, static_cast<std::uint16_t>(9 + body.size()));
     out.push_back(static_cast<std::uint8_t>(config.interface_number + 1));  // bNumInterfaces
     out.insert(out.end(), {1, 0, static_cast<std::uint8_t>(wake_up ? 0xA0 : 0x80), 50});
     out.insert(out.end(), body.begin(), body.end());

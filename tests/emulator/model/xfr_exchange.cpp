@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "iso7816/pps.hpp"
-#include "t1/block.hpp"
 #include "tests/emulator/model/slot_errors.hpp"
-#include "transport/ccid_command.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
+#include "tests/sim/wire/pps_wire.hpp"
+#include "tests/sim/wire/t1_frame.hpp"
 
 namespace tessera::emulator {
 namespace {
@@ -59,11 +59,11 @@ void XfrExchange::feed_character_level(sim::Card& card, const XfrContext& contex
         return;
     }
     const bool pps = !pps_input_.empty() ||
-                     (abData.front() == iso7816::kPpss && card.pps_window_open());
+                     (abData.front() == sim::wire::kPpss && card.pps_window_open());
     if (pps) {
         // ISO 7816-3 9.2: the request's length follows from PPS0.
         pps_input_.insert(pps_input_.end(), abData.begin(), abData.end());
-        const auto length = iso7816::pps_response_length(pps_input_);
+        const auto length = sim::wire::pps_length(pps_input_);
         if (length && pps_input_.size() >= *length) {
             const Bytes answer = card.answer_pps(pps_input_);
             card_output_.insert(card_output_.end(), answer.begin(), answer.end());
@@ -74,9 +74,9 @@ void XfrExchange::feed_character_level(sim::Card& card, const XfrContext& contex
     if (context.protocol == 1) {
         // ISO 7816-3 11.3: a block is complete after its prologue's LEN and the EDC.
         block_input_.insert(block_input_.end(), abData.begin(), abData.end());
-        const auto length = t1::block_length(block_input_, context.edc);
+        const auto length = sim::wire::block_size(block_input_, context.edc);
         if (!length) {
-            if (block_input_.size() >= t1::kPrologueSize) {
+            if (block_input_.size() >= sim::wire::kPrologueSize) {
                 block_input_.clear();  // a reserved NAD or LEN: the card ignores the block
             }
             return;
@@ -115,7 +115,7 @@ XfrAnswer XfrExchange::character_level(sim::Card& card, const XfrContext& contex
 }
 
 XfrAnswer XfrExchange::tpdu_level(sim::Card& card, const XfrContext& context, ByteView abData) {
-    if (!abData.empty() && abData.front() == iso7816::kPpss) {
+    if (!abData.empty() && abData.front() == sim::wire::kPpss) {
         // ISO 7816-3 9: PPS at TPDU level is passed to the card as it is.
         Bytes answer = card.answer_pps(abData);
         if (answer.empty()) {
@@ -171,13 +171,13 @@ XfrAnswer XfrExchange::next_response_part(const XfrContext& context) {
     response_sent_ += part;
     const bool last = response_sent_ == response_.size();
     if (first && last) {
-        answer.chain = transport::ChainParameter::begins_and_ends;
+        answer.chain = wire::kChainBeginsAndEnds;
     } else if (first) {
-        answer.chain = transport::ChainParameter::begins_continues;
+        answer.chain = wire::kChainBeginsContinues;
     } else if (last) {
-        answer.chain = transport::ChainParameter::ends;
+        answer.chain = wire::kChainEnds;
     } else {
-        answer.chain = transport::ChainParameter::continues;
+        answer.chain = wire::kChainContinues;
     }
     response_open_ = !last;
     if (last) {
@@ -190,25 +190,25 @@ XfrAnswer XfrExchange::next_response_part(const XfrContext& context) {
 XfrAnswer XfrExchange::extended_apdu_level(sim::Card& card, const XfrContext& context,
                                            ByteView abData, std::uint16_t wLevelParameter) {
     // CCID 6.1.4 Table 6.1-3.
-    const auto chain = static_cast<transport::XfrChain>(wLevelParameter);
+    const std::uint16_t chain = wLevelParameter;
     switch (chain) {
-        case transport::XfrChain::begins_and_ends:
-        case transport::XfrChain::begins_continues:
+        case wire::kLevelBeginsAndEnds:
+        case wire::kLevelBeginsContinues:
             response_open_ = false;
             response_.clear();
             response_sent_ = 0;
             command_chain_.assign(abData.begin(), abData.end());
-            command_chain_open_ = chain == transport::XfrChain::begins_continues;
+            command_chain_open_ = chain == wire::kLevelBeginsContinues;
             break;
-        case transport::XfrChain::continues:
-        case transport::XfrChain::ends:
+        case wire::kLevelContinues:
+        case wire::kLevelEnds:
             if (!command_chain_open_) {
                 return failure(kOffsetWLevelParameter);
             }
             command_chain_.insert(command_chain_.end(), abData.begin(), abData.end());
-            command_chain_open_ = chain == transport::XfrChain::continues;
+            command_chain_open_ = chain == wire::kLevelContinues;
             break;
-        case transport::XfrChain::continue_response:
+        case wire::kLevelContinueResponse:
             if (!response_open_ || !abData.empty()) {
                 return failure(kOffsetWLevelParameter);
             }
@@ -218,7 +218,7 @@ XfrAnswer XfrExchange::extended_apdu_level(sim::Card& card, const XfrContext& co
     }
     if (command_chain_open_) {
         XfrAnswer more;
-        more.chain = transport::ChainParameter::continue_command;
+        more.chain = wire::kChainContinueCommand;
         return more;
     }
     XfrAnswer answer = run_apdu(card, context, command_chain_);

@@ -18,9 +18,9 @@
 #include <cstdint>
 
 #include "base/bytes.hpp"
-#include "t1/edc.hpp"
+#include "tests/emulator/wire/ccid_wire.hpp"
 #include "tests/sim/card.hpp"
-#include "transport/ccid_response.hpp"
+#include "tests/sim/wire/t1_frame.hpp"
 #include "transport/class_descriptor.hpp"
 
 namespace tessera::emulator {
@@ -29,7 +29,7 @@ namespace tessera::emulator {
 struct XfrContext {
     transport::ExchangeLevel level = transport::ExchangeLevel::tpdu;
     std::uint8_t protocol = 0;         // bProtocolNum of the slot's parameters
-    t1::EdcType edc = t1::EdcType::lrc;  // for T=1 framing at character level
+    sim::wire::Edc edc = sim::wire::Edc::lrc;  // for T=1 framing at character level
     std::size_t max_data_length = 261;   // dwMaxCCIDMessageLength - 10
     /// The longest abData of a short APDU or T=0 TPDU answer the reader sends whole:
     /// max_data_length, or more for a reader that answers beyond dwMaxCCIDMessageLength.
@@ -41,7 +41,7 @@ struct XfrAnswer {
     bool failed = false;
     std::uint8_t bError = 0;  // when failed
     Bytes data;
-    transport::ChainParameter chain = transport::ChainParameter::begins_and_ends;
+    std::uint8_t chain = wire::kChainBeginsAndEnds;  // bChainParameter (CCID 6.2.1)
     std::size_t time_extensions = 0;  // the card needed that many time units first
 };
 

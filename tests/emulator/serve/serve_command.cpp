@@ -140,7 +140,7 @@ Parsed<FaultPlan> parse_fault_options(FaultPlan plan, std::span<const std::strin
                 return fail("fault: message=" + quoted(value) +
                             " is not a bMessageType in hex (e.g. 0x6F for XfrBlock)");
             }
-            plan.message_type = static_cast<transport::MessageType>(*type);
+            plan.message_type = static_cast<wire::MessageType>(*type);
         } else {
             return fail("fault: unknown option " + quoted(name) +
                         " (after=N, times=N|forever, slot=S, message=0xNN)");

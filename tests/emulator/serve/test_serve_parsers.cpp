@@ -314,7 +314,7 @@ TEST_CASE("commands: the protocol's words and defaults") {
     CHECK(full.fault.after == 2);
     CHECK(full.fault.times == kPersistent);
     CHECK(full.fault.slot == std::optional<std::uint8_t>(1));
-    CHECK(full.fault.message_type == transport::MessageType::PC_to_RDR_XfrBlock);
+    CHECK(full.fault.message_type == wire::MessageType::PC_to_RDR_XfrBlock);
     CHECK(command("fault 0 unplug times=3").fault.times == 3);
     CHECK(command("fault 0 bulk_out_stall").fault.what == FaultKind::bulk_out_stall);
     CHECK(command("fault 0 endless_time_extension").fault.what ==
