@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "iso7816/atr.hpp"
+
 namespace tessera::ifd {
 namespace {
 
@@ -249,6 +251,16 @@ RESPONSECODE Driver::power_icc(DWORD lun, DWORD action, std::uint8_t* atr, DWORD
         return code == IFD_NO_SUCH_DEVICE ? code : IFD_ERROR_POWER_ACTION;
     }
     if (atr == nullptr) return IFD_COMMUNICATION_ERROR;
+    if (log_.enabled(LogCategory::info)) {
+        // The card works with defaults in place of what it sent (iso7816/atr_error.hpp);
+        // pcscd gets the ATR unchanged.
+        if (const auto parsed = iso7816::parse_atr(*answer)) {
+            for (const iso7816::AtrWarning warning : parsed->warnings) {
+                log_.write(LogCategory::info, "IFDHPowerICC: Lun " + hex32(lun) + ": ATR " +
+                                                  iso7816::describe(warning));
+            }
+        }
+    }
     return copy_out(*answer, atr, capacity, atr_length);
 }
 

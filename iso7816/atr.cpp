@@ -52,67 +52,113 @@ std::optional<std::uint8_t>& slot(InterfaceLevel& level, std::uint8_t y_bit) {
     }
 }
 
-// The parameters announced by the interface bytes (ISO 7816-3 8.3, 10.2, 11.4).
+// The parameters to use, from the interface bytes (ISO 7816-3 8.3, 10.2, 11.4): what a
+// byte announces, its default when absent, and its default with a warning when the
+// value announced can not be used. Warnings come in byte order.
 void derive_parameters(Atr& atr) {
     const auto& levels = atr.levels;
+    auto& warnings = atr.warnings;
+    warnings.clear();
+
+    if (const auto ta1 = atr.ta(1)) {  // 8.3: FI b8-b5, DI b4-b1
+        const auto fi_index = static_cast<std::uint8_t>(*ta1 >> 4);
+        const auto di_index = static_cast<std::uint8_t>(*ta1 & 0x0F);
+        const auto fi = fi_from_index(fi_index);
+        const auto di = di_from_index(di_index);
+        if (!fi) warnings.push_back(AtrWarning::reserved_fi);  // Table 7
+        if (!di) warnings.push_back(AtrWarning::reserved_di);  // Table 8
+        if (fi && di) {
+            atr.fi_index = fi_index;
+            atr.di_index = di_index;
+            atr.fi = *fi;
+            atr.di = *di;
+        }
+        // The clock limit of a defined FI holds even when TA1 is not used for rates.
+        atr.fmax_khz = fmax_khz_from_index(fi_index).value_or(atr.fmax_khz);
+    }
+
     atr.protocols.clear();
     for (const auto& level : levels) {
         if (level.td && protocol_of(*level.td) != kProtocolT15) {
             atr.protocols.push_back(protocol_of(*level.td));
         }
     }
+    // 8.2.3: TD1 must not indicate T=15, since TA2, TB2 and TC2 have meanings of their
+    // own. A card that does so announces global bytes: TA2 and TB2 are read as the first
+    // TA and TB for T=15 (class indicator, SPU), not as the specific mode byte.
+    const bool td1_t15 = atr.td(1) && protocol_of(*atr.td(1)) == kProtocolT15;
+    if (td1_t15) {
+        warnings.push_back(AtrWarning::td1_t15);
+    }
     if (atr.protocols.empty()) {
-        atr.protocols.push_back(0);  // 8.2.3: T=0 when TD1 is absent
+        atr.protocols.push_back(0);  // 8.2.3: T=0 when TD1 is absent (or offers nothing)
     }
     atr.default_protocol = atr.protocols.front();
     std::sort(atr.protocols.begin(), atr.protocols.end());
     atr.protocols.erase(std::unique(atr.protocols.begin(), atr.protocols.end()),
                         atr.protocols.end());
 
-    if (const auto ta1 = atr.ta(1)) {  // 8.3: FI b8-b5, DI b4-b1
-        atr.fi_index = static_cast<std::uint8_t>(*ta1 >> 4);
-        atr.di_index = static_cast<std::uint8_t>(*ta1 & 0x0F);
-        atr.fi = fi_from_index(atr.fi_index).value_or(0);
-        atr.fmax_khz = fmax_khz_from_index(atr.fi_index).value_or(0);
-        atr.di = di_from_index(atr.di_index).value_or(0);
+    atr.n = atr.tc(1).value_or(kDefaultN);  // 8.3: extra guard time
+    if (const auto ta2 = atr.ta(2); ta2 && !td1_t15) {  // 8.3: specific mode byte
+        const SpecificMode mode = SpecificMode::from_ta2(*ta2);
+        if (mode.protocol == kProtocolT15) {
+            warnings.push_back(AtrWarning::specific_mode_t15);
+        } else {
+            if (!atr.offers(mode.protocol)) {
+                warnings.push_back(AtrWarning::specific_protocol_not_offered);
+            }
+            atr.specific_mode = mode;
+        }
     }
-    atr.n = atr.tc(1).value_or(kDefaultN);    // 8.3: extra guard time
     atr.wi = atr.tc(2).value_or(kDefaultWi);  // 10.2: TC2 is specific to T=0
-    if (const auto ta2 = atr.ta(2)) {         // 8.3: specific mode byte
-        atr.specific_mode = SpecificMode{
-            .protocol = protocol_of(*ta2),
-            .can_change = (*ta2 & 0x80) == 0,
-            .implicit_parameters = (*ta2 & 0x10) != 0,
-        };
+    if (atr.wi == 0) {
+        warnings.push_back(AtrWarning::reserved_wi);
+        atr.wi = kDefaultWi;
     }
 
-    // 8.2.3: from level 3 on, TAi TBi TCi are specific to the T of TDi-1, or global
-    // for T=15. Only the first byte of each kind counts (11.4, 8.3).
+    // 8.2.3: from level 3 on (level 2 after a T=15 TD1), TAi TBi TCi are specific to the
+    // T of TDi-1, or global for T=15. Only the first byte of each kind counts (11.4, 8.3).
     bool t1_ta = false, t1_tb = false, t1_tc = false, t15_ta = false, t15_tb = false;
-    for (std::size_t i = 2; i < levels.size(); ++i) {
+    for (std::size_t i = td1_t15 ? 1 : 2; i < levels.size(); ++i) {
         const std::uint8_t t = protocol_of(levels[i - 1].td.value_or(0));
         const InterfaceLevel& level = levels[i];
         if (t == 1) {
             if (level.ta && !t1_ta) {
                 t1_ta = true;
                 atr.ifsc = *level.ta;
+                if (atr.ifsc == 0x00 || atr.ifsc == 0xFF) {  // 11.4.2
+                    warnings.push_back(AtrWarning::invalid_ifsc);
+                    atr.ifsc = kDefaultIfsc;
+                }
             }
             if (level.tb && !t1_tb) {
                 t1_tb = true;
                 atr.bwi = static_cast<std::uint8_t>(*level.tb >> 4);
                 atr.cwi = static_cast<std::uint8_t>(*level.tb & 0x0F);
+                if (atr.bwi > 9) {  // 11.4.3
+                    warnings.push_back(AtrWarning::reserved_bwi);
+                    atr.bwi = kDefaultBwi;
+                }
             }
             if (level.tc && !t1_tc) {
                 t1_tc = true;
                 atr.edc = (*level.tc & 0x01) != 0 ? Edc::crc : Edc::lrc;
+                if ((*level.tc & 0xFE) != 0) {  // 11.4.4
+                    warnings.push_back(AtrWarning::reserved_edc_bits);
+                }
             }
         } else if (t == kProtocolT15) {
             if (level.ta && !t15_ta) {
                 t15_ta = true;
-                atr.class_indicator = ClassIndicator{
+                const ClassIndicator indicator{
                     .classes = static_cast<std::uint8_t>(*level.ta & 0x3F),
                     .clock_stop = static_cast<ClockStop>(*level.ta >> 6),
                 };
+                if (indicator.class_a() || indicator.class_b() || indicator.class_c()) {
+                    atr.class_indicator = indicator;
+                } else {
+                    warnings.push_back(AtrWarning::no_class_indicated);
+                }
             }
             if (level.tb && !t15_tb) {
                 t15_tb = true;
@@ -122,29 +168,14 @@ void derive_parameters(Atr& atr) {
     }
 }
 
-// Invalid or reserved parameter values, checked in byte order.
-std::error_code validate_parameters(const Atr& atr) {
-    if (atr.ta(1)) {
-        if (!fi_from_index(atr.fi_index)) {
-            return AtrError::reserved_fi;
-        }
-        if (!di_from_index(atr.di_index)) {
-            return AtrError::reserved_di;
-        }
-    }
-    if (const auto td1 = atr.td(1); td1 && protocol_of(*td1) == kProtocolT15) {
-        return AtrError::td1_t15;  // 8.2.3
-    }
-    if (atr.wi == 0) {
-        return AtrError::reserved_wi;  // 10.2
-    }
-    if (atr.ifsc == 0x00 || atr.ifsc == 0xFF) {
-        return AtrError::invalid_ifsc;  // 11.4.2
-    }
-    if (atr.bwi > 9) {
-        return AtrError::reserved_bwi;  // 11.4.3
-    }
-    return {};
+// 8.2.5 asks for TCK as soon as a TDi indicates a T other than 0. Its absence is a
+// structural error when a T other than 0 and 15 is offered (T=1 and the rest; libccid
+// refuses those too); when the only other T is 15 (global bytes, as UICCs send them)
+// the card offers T=0 alone, whose ATR carries no TCK otherwise: nothing is lost.
+bool tck_absence_tolerated(std::span<const InterfaceLevel> levels) {
+    return std::none_of(levels.begin(), levels.end(), [](const InterfaceLevel& level) {
+        return level.td && protocol_of(*level.td) != 0 && protocol_of(*level.td) != kProtocolT15;
+    });
 }
 
 // Reads the interface bytes after T0: every level announced by T0 and the TDi.
@@ -216,11 +247,14 @@ AtrInspection inspect_logical(ByteView bytes) {
     result.progress = AtrProgress::historical_bytes;
 
     if (with_tck) {
-        if (!reader.available()) {
+        if (reader.available()) {
+            atr.tck = reader.next();
+            result.tck_ok = compute_tck(reader.consumed().subspan(1)) == 0;
+        } else if (tck_absence_tolerated(atr.levels)) {
+            atr.warnings.push_back(AtrWarning::tck_absent);
+        } else {
             return fail(AtrError::missing_tck);
         }
-        atr.tck = reader.next();
-        result.tck_ok = compute_tck(reader.consumed().subspan(1)) == 0;
     }
     result.progress = AtrProgress::complete;
 
@@ -230,7 +264,6 @@ AtrInspection inspect_logical(ByteView bytes) {
     if (result.tck_ok == false) {
         return fail(AtrError::tck_mismatch);
     }
-    result.error = validate_parameters(atr);
     return result;
 }
 
@@ -247,6 +280,19 @@ std::optional<std::uint8_t> Atr::tc(std::size_t i) const {
 }
 std::optional<std::uint8_t> Atr::td(std::size_t i) const {
     return i >= 1 && i <= levels.size() ? levels[i - 1].td : std::nullopt;
+}
+
+std::optional<std::uint8_t> Atr::usable_ta1() const {
+    const auto ta1 = ta(1);
+    if (ta1 && fi_from_index(static_cast<std::uint8_t>(*ta1 >> 4)) &&
+        di_from_index(static_cast<std::uint8_t>(*ta1 & 0x0F))) {
+        return ta1;
+    }
+    return std::nullopt;
+}
+
+bool Atr::has(AtrWarning warning) const {
+    return std::find(warnings.begin(), warnings.end(), warning) != warnings.end();
 }
 
 bool Atr::offers(std::uint8_t protocol) const {

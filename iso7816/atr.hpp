@@ -1,9 +1,16 @@
 // Answer-to-Reset (ISO/IEC 7816-3:2006 section 8): the parsed bytes and the parameters
-// they announce.
+// an interface device uses with the card.
+//
+// One rule for every user (the driver at power-up, the `tessera atr` tool): an ATR whose
+// structure is complete is valid, and its derived parameters are usable as they stand.
+// A value the card sent that is reserved, invalid or contradictory does not make the ATR
+// invalid: it is listed in Atr::warnings and the derived parameter holds the ISO default
+// instead (atr_error.hpp names each case and its default). Only structural errors are
+// errors (AtrError). The bytes themselves are always kept as the card sent them.
 //
 // The parser reads untrusted bytes: it never reads outside the given span, never loops
 // more than the 33 bytes an ATR may have, and accepts any input size. It neither chooses
-// the parameters to use (see rate_choice / PPS) nor knows about readers.
+// the parameters to negotiate (see rate_choice / PPS) nor knows about readers.
 #pragma once
 
 #include <cstddef>
@@ -73,8 +80,10 @@ struct ClassIndicator {
 enum class Edc : std::uint8_t { lrc, crc };
 
 /// A decoded ATR. The first group holds the bytes exactly as received (logical values,
-/// after convention decoding); the second the parameters derived from them, with the
-/// ISO defaults where a byte is absent. parse_atr() fills both consistently.
+/// after convention decoding); the second the parameters to use with the card: the value
+/// a byte announces, the ISO default where the byte is absent, and also the ISO default
+/// where the byte's value can not be used (then `warnings` says so). parse_atr() fills
+/// both consistently.
 struct Atr {
     Convention convention = Convention::direct;
     std::uint8_t ts = kTsDirect;
@@ -84,24 +93,31 @@ struct Atr {
     std::optional<std::uint8_t> tck{};
 
     /// Transmission protocols offered by the TDi, ascending, without duplicates, T=15
-    /// excluded; {0} when TD1 is absent (8.2.3).
+    /// excluded; {0} when no TDi offers one (TD1 absent, 8.2.3, or only T=15).
     std::vector<std::uint8_t> protocols{0};
-    /// The first offered protocol (T of TD1), T=0 when TD1 is absent.
+    /// The first offered protocol (the first TDi's T other than 15), T=0 when none.
     std::uint8_t default_protocol = 0;
-    std::optional<SpecificMode> specific_mode{};      // TA2
-    std::uint8_t fi_index = 1;                        // TA1 b8-b5 (Table 7)
-    std::uint8_t di_index = 1;                        // TA1 b4-b1 (Table 8)
-    std::uint16_t fi = 372;                           // 0 when fi_index is reserved
-    std::uint8_t di = 1;                              // 0 when di_index is reserved
-    std::uint32_t fmax_khz = 5000;                    // 0 when fi_index is reserved
+    std::optional<SpecificMode> specific_mode{};      // TA2, unless it names T=15 or
+                                                      // follows a TD1 indicating T=15
+    std::uint8_t fi_index = 1;                        // FI of usable_ta1() (Table 7), else 1
+    std::uint8_t di_index = 1;                        // DI of usable_ta1() (Table 8), else 1
+    std::uint16_t fi = 372;                           // Fi of fi_index
+    std::uint8_t di = 1;                              // Di of di_index
+    std::uint32_t fmax_khz = 5000;                    // fmax of TA1's FI when it is defined
+                                                      // (also with a reserved DI), else 5 MHz
     std::uint8_t n = kDefaultN;                       // extra guard time, TC1 (8.3)
     std::uint8_t wi = kDefaultWi;                     // waiting time integer, TC2 (10.2)
     std::uint8_t ifsc = kDefaultIfsc;                 // T=1 (11.4.2)
     std::uint8_t bwi = kDefaultBwi;                   // T=1 (11.4.3)
     std::uint8_t cwi = kDefaultCwi;                   // T=1 (11.4.3)
     Edc edc = Edc::lrc;                               // T=1 (11.4.4)
-    std::optional<ClassIndicator> class_indicator{};  // first TA for T=15
+    std::optional<ClassIndicator> class_indicator{};  // first TA for T=15, if it names a
+                                                      // class A, B or C
     std::optional<std::uint8_t> spu{};                // first TB for T=15 (use of C6)
+
+    /// Each value that could not be used as sent, in byte order; empty for an ATR that
+    /// follows ISO 7816-3 throughout.
+    std::vector<AtrWarning> warnings{};
 
     /// Interface bytes by their ISO names, i >= 1; nullopt when absent.
     std::optional<std::uint8_t> ta(std::size_t i) const;
@@ -109,6 +125,10 @@ struct Atr {
     std::optional<std::uint8_t> tc(std::size_t i) const;
     std::optional<std::uint8_t> td(std::size_t i) const;
 
+    /// TA1 when the card sent one whose FI and DI are both defined (Tables 7 and 8);
+    /// nullopt otherwise: then Fd/Dd are used and no PPS proposes other values.
+    std::optional<std::uint8_t> usable_ta1() const;
+    bool has(AtrWarning warning) const;
     bool offers(std::uint8_t protocol) const;
     /// Number of bytes TS .. TCK.
     std::size_t size() const;
@@ -116,7 +136,7 @@ struct Atr {
 
 /// Parses an ATR given as logical bytes (TS = 3B or 3F, every byte already decoded).
 /// The span must hold exactly one ATR: extra bytes are an error (trailing_bytes).
-/// Errors: AtrError.
+/// Errors: AtrError, for a structurally broken ATR only; deviating values are warnings.
 Result<Atr> parse_atr(ByteView atr);
 
 /// Parses an ATR as a direct-convention receiver read it: a first byte 03 is TS of an
@@ -135,8 +155,8 @@ enum class AtrProgress : std::uint8_t {
 };
 
 /// Everything the parser learned, also from an invalid ATR (for tools and logs).
-/// `atr` holds the bytes read so far; its derived values are meaningful only from
-/// progress >= interface_bytes. `tck_ok` is set whenever a TCK byte was read.
+/// `atr` holds the bytes read so far; its derived values and warnings are meaningful only
+/// from progress >= interface_bytes. `tck_ok` is set whenever a TCK byte was read.
 struct AtrInspection {
     Atr atr;
     std::error_code error;  // empty when the ATR is valid
@@ -149,7 +169,8 @@ struct AtrInspection {
 AtrInspection inspect_atr(ByteView atr);
 AtrInspection inspect_atr_from_wire(ByteView raw);
 
-/// True when TCK must be present: a TDi indicates a T other than 0 (ISO 7816-3 8.2.5).
+/// True when ISO 7816-3 8.2.5 requires TCK: a TDi indicates a T other than 0. The parser
+/// accepts its absence, with AtrWarning::tck_absent, when that T is only ever 15.
 bool tck_required(std::span<const InterfaceLevel> levels);
 
 /// The TCK value for the bytes T0 .. last historical byte: their XOR (ISO 7816-3 8.2.5).

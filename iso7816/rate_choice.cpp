@@ -292,7 +292,8 @@ Result<RatePlan> choose_rates(const CardRates& card, const ReaderRates& reader,
     if (card.first_offered_protocol > kLastProtocol) {
         return RateChoiceError::invalid_protocol;
     }
-    Context context{reader, reader_clocks(reader), *fmax_khz_from_index(ta1.fi_index)};
+    Context context{reader, reader_clocks(reader),
+                    card.fmax_khz.value_or(*fmax_khz_from_index(ta1.fi_index))};
     if (context.clocks.empty()) {
         return RateChoiceError::reader_without_clock;
     }

@@ -31,8 +31,9 @@
 // does not support a proposed PPS1 may legitimately answer without PPS1 (Fd/Dd, 9.3),
 // this also keeps the card's own pair first whenever the reader can run it. A pair is a
 // candidate if some clock f satisfies
-//   f <= fmax of the card (TA1's FI; 5 MHz without TA1) and <= fmax of the proposed FI
-//      (Table 7; a conservative bound that only matters for F below the card's Fi),
+//   f <= fmax of the card (CardRates::fmax_khz, else TA1's FI; 5 MHz without TA1) and
+//      <= fmax of the proposed FI (Table 7; a conservative bound that only matters for
+//      F below the card's Fi),
 //   f <= the reader's maximum clock, f among the reader's clocks (its list, or the
 //      default and maximum clocks when the list is empty, as CCID 5.1 says),
 //   rate = f x D / F <= the reader's maximum data rate (+1%), and
@@ -99,6 +100,9 @@ inline constexpr std::uint32_t kDefaultFmaxKhz = 5000;
 /// What the card's ATR says about rates and protocols.
 struct CardRates {
     std::optional<FiDi> ta1;                 // absent: Fd = 372, Dd = 1, fmax 5 MHz
+    /// The card's fmax when it is not (only) TA1's: Atr::fmax_khz, which keeps a defined
+    /// FI's fmax when a reserved DI makes TA1 unusable. Absent: from ta1 as above.
+    std::optional<std::uint32_t> fmax_khz;
     std::optional<SpecificMode> specific;    // TA2 present: specific mode
     std::uint16_t offered_protocols = 0x0001;  // bit T set for each protocol T offered
     std::uint8_t first_offered_protocol = 0;   // TD1's T (0 without TD1): the default one

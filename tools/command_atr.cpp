@@ -21,7 +21,9 @@ constexpr std::string_view kUsage =
     "usage: tessera atr [--json] HEX...\n"
     "  Decodes an Answer-to-Reset (ISO/IEC 7816-3 section 8). HEX may hold spaces or\n"
     "  colons and may be split over several arguments. A first byte 03 is taken as the\n"
-    "  raw image of an inverse-convention card and decoded.\n"
+    "  raw image of an inverse-convention card and decoded. A value the card may not\n"
+    "  send (reserved, invalid, contradictory) is a warning, with the default used\n"
+    "  instead; only a structurally broken ATR is invalid.\n"
     "  --json  print one JSON object instead of the text breakdown\n"
     "exit status: 0 valid ATR, 1 invalid ATR, 2 usage error\n";
 
@@ -80,6 +82,13 @@ void write_json(const AtrInspection& inspection, std::ostream& out) {
     } else {
         json.null();
     }
+    json.key("warnings").begin_array();
+    if (derived) {
+        for (const iso7816::AtrWarning warning : atr.warnings) {
+            json.string(iso7816::describe(warning));
+        }
+    }
+    json.end_array();
     json.key("convention");
     if (const auto convention = convention_of(inspection)) {
         json.string(*convention == iso7816::Convention::direct ? "direct" : "inverse");
@@ -134,9 +143,9 @@ void write_json(const AtrInspection& inspection, std::ostream& out) {
     } else {
         json.null();
     }
-    number_if(json, "fi", derived && atr.fi != 0, atr.fi);
-    number_if(json, "di", derived && atr.di != 0, atr.di);
-    number_if(json, "fmax_khz", derived && atr.fmax_khz != 0, atr.fmax_khz);
+    number_if(json, "fi", derived, atr.fi);
+    number_if(json, "di", derived, atr.di);
+    number_if(json, "fmax_khz", derived, atr.fmax_khz);
     number_if(json, "n", derived, atr.n);
     number_if(json, "ifsc", derived, atr.ifsc);
     number_if(json, "bwi", derived, atr.bwi);
@@ -288,16 +297,18 @@ void write_bytes(const AtrInspection& inspection, std::ostream& out) {
         const std::uint8_t t =
             index == 0 ? 0 : static_cast<std::uint8_t>(atr.levels[index - 1].td.value_or(0) & 0x0F);
         const std::string n = std::to_string(i);
+        // After a TD1 indicating T=15 (not allowed, 8.2.3) TA2 and TB2 are global bytes.
+        const bool fixed_meaning = i == 1 || (i == 2 && t != iso7816::kProtocolT15);
         if (level.ta) {
             line(out, "TA" + n, *level.ta,
-                 i == 1   ? ta1_meaning(*level.ta)
-                 : i == 2 ? ta2_meaning(*level.ta)
-                          : later_meaning(0, *level.ta, t, seen));
+                 i == 1           ? ta1_meaning(*level.ta)
+                 : fixed_meaning ? ta2_meaning(*level.ta)
+                                  : later_meaning(0, *level.ta, t, seen));
         }
         if (level.tb) {
             line(out, "TB" + n, *level.tb,
-                 i <= 2 ? "deprecated (programming voltage), ignored"
-                        : later_meaning(1, *level.tb, t, seen));
+                 fixed_meaning ? "deprecated (programming voltage), ignored"
+                               : later_meaning(1, *level.tb, t, seen));
         }
         if (level.tc) {
             line(out, "TC" + n, *level.tc,
@@ -346,9 +357,8 @@ void write_summary(const AtrInspection& inspection, std::ostream& out) {
             << (atr.specific_mode ? "specific, T=" + std::to_string(atr.specific_mode->protocol)
                                   : std::string("negotiable"))
             << '\n';
-        out << "Fi / Di / fmax:  " << (atr.fi != 0 ? std::to_string(atr.fi) : "reserved") << " / "
-            << (atr.di != 0 ? std::to_string(atr.di) : "reserved") << " / "
-            << (atr.fmax_khz != 0 ? mhz(atr.fmax_khz) : "reserved") << '\n';
+        out << "Fi / Di / fmax:  " << atr.fi << " / " << int(atr.di) << " / " << mhz(atr.fmax_khz)
+            << '\n';
         out << "Guard time N:    " << int(atr.n) << '\n';
         out << "WI (T=0):        " << int(atr.wi) << '\n';
         out << "T=1:             IFSC " << int(atr.ifsc) << ", BWI " << int(atr.bwi) << ", CWI "
@@ -359,6 +369,9 @@ void write_summary(const AtrInspection& inspection, std::ostream& out) {
                 (static_cast<unsigned>(atr.class_indicator->clock_stop) << 6) |
                 atr.class_indicator->classes);
             out << "Class indicator: " << class_indicator_text(byte) << '\n';
+        }
+        for (const iso7816::AtrWarning warning : atr.warnings) {
+            out << "Warning:         " << iso7816::describe(warning) << '\n';
         }
     }
     out << (inspection.valid() ? "\nvalid ATR\n"

@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "iso7816/atr.hpp"
+#include "iso7816/tables.hpp"
 
 namespace {
 
@@ -38,14 +40,28 @@ void check_valid(const Atr& atr, ByteView logical) {
         require(presence(atr.levels[i]) != 0);
     }
     require(atr.historical.size() == (atr.t0 & 0x0Fu));
-    require(atr.tck.has_value() == tck_required(atr.levels));
+    // TCK as 8.2.5 asks, or absent with its warning (only T=0 offered besides T=15).
+    require(atr.tck.has_value() == tck_required(atr.levels) || atr.has(AtrWarning::tck_absent));
+    require(!atr.has(AtrWarning::tck_absent) ||
+            (!atr.tck && tck_required(atr.levels) && atr.protocols == std::vector<std::uint8_t>{0}));
     require(!atr.protocols.empty());
     require(std::is_sorted(atr.protocols.begin(), atr.protocols.end()));
     require(std::adjacent_find(atr.protocols.begin(), atr.protocols.end()) == atr.protocols.end());
     require(!atr.offers(kProtocolT15));
     require(atr.offers(atr.default_protocol));
+    // The parameters are usable whatever the card sent: defaults stand in (atr_error.hpp).
     require(atr.fi != 0 && atr.di != 0 && atr.fmax_khz != 0);
     require(atr.wi != 0 && atr.ifsc != 0 && atr.ifsc != 0xFF && atr.bwi <= 9);
+    require(fi_from_index(atr.fi_index) == atr.fi && di_from_index(atr.di_index) == atr.di);
+    require(atr.usable_ta1().has_value() ==
+            (atr.ta(1) && !atr.has(AtrWarning::reserved_fi) && !atr.has(AtrWarning::reserved_di)));
+    require(!atr.specific_mode || atr.specific_mode->protocol != kProtocolT15);
+    require(!atr.class_indicator || (atr.class_indicator->classes & 0x07) != 0);
+    require(atr.warnings.size() <= kAtrWarningCount);
+    for (const AtrWarning warning : atr.warnings) {
+        require(static_cast<std::size_t>(warning) < kAtrWarningCount);
+        require(std::count(atr.warnings.begin(), atr.warnings.end(), warning) == 1);
+    }
 }
 
 void check(const AtrInspection& inspection, ByteView logical, const tessera::Result<Atr>& parsed) {

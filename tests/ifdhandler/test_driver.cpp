@@ -213,6 +213,23 @@ TEST_CASE("IFDHPowerICC: up, reset, down, buffers and failures") {
     CHECK(f.driver->power_icc(kLun, IFD_POWER_UP, atr, nullptr) == IFD_COMMUNICATION_ERROR);
 }
 
+TEST_CASE("IFDHPowerICC: an ATR with reserved values goes to pcscd unchanged, each deviation logged") {
+    Fixture f;
+    f.open();
+    const Bytes sky{0x3F, 0xFD, 0xFF, 0x25, 0x02, 0x50, 0x80, 0x0F, 0x54, 0xB0, 0x04,
+                    0x69, 0xFF, 0x4A, 0x50, 0xD0, 0x80, 0x00, 0x49, 0x54, 0x03};
+    f.fake->slots_[0].atr = sky;
+    CHECK(f.power_up() == sky);
+    CHECK(f.logged("IFDHPowerICC: Lun 0x10000: ATR reserved FI in TA1"));
+    CHECK(f.logged("IFDHPowerICC: Lun 0x10000: ATR reserved DI in TA1"));
+    const auto before = f.log_lines.size();
+    f.fake->slots_[0].atr = Bytes{0x3B, 0x02, 0x14, 0x50};
+    f.power_up();
+    for (std::size_t i = before; i < f.log_lines.size(); ++i) {
+        CHECK(f.log_lines[i].find("ATR") == std::string::npos);
+    }
+}
+
 TEST_CASE("IFDHTransmitToICC: protocol number, response buffer, errors, masked trace") {
     Fixture f;
     f.open();

@@ -101,6 +101,10 @@ struct Card::Parts {
 };
 
 Result<std::unique_ptr<Card>> Card::create(CardConfig config) {
+    if (config.atr_bytes) {
+        Bytes sent = *config.atr_bytes;
+        return std::make_unique<Card>(Key{}, std::move(config), sent, sent);
+    }
     auto cold = build_atr(config.atr);
     if (!cold) {
         return cold.error();

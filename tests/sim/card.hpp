@@ -65,6 +65,13 @@ struct CardConfig {
 
     /// The application's AID (SELECT by name).
     Bytes aid{0xA0, 0x00, 0x00, 0x05, 0x27, 0x54, 0x45, 0x53};
+
+    /// An ATR sent as it is instead of build_atr(atr), after cold and warm resets: a card
+    /// from the field whose ATR holds values the builder does not make (reserved, invalid
+    /// or contradictory). Logical bytes, TS matching atr.convention. `atr` still says how
+    /// the card runs (protocols, specific mode, TA1, WI, IFSC, ...): there it holds what
+    /// an interface device must use with this card.
+    std::optional<Bytes> atr_bytes{};
 };
 
 /// What a finished T=0 TPDU gives back at TPDU level: data then SW1 SW2, as a TPDU
@@ -141,8 +148,8 @@ private:
     };
 
 public:
-    /// Use create(). `cold_atr` is build_atr(config.atr); `warm_atr` the ATR the card
-    /// sends once a warm reset has left specific mode.
+    /// Use create(). `cold_atr` is build_atr(config.atr) (or config.atr_bytes); `warm_atr`
+    /// the ATR the card sends once a warm reset has left specific mode.
     Card(Key key, CardConfig config, Bytes cold_atr, Bytes warm_atr);
 
 private:

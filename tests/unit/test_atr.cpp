@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "iso7816/atr.hpp"
+#include "iso7816/tables.hpp"
 #include "tests/support/hex.hpp"
 
 using namespace tessera::iso7816;
@@ -200,7 +201,7 @@ TEST_CASE("NXP SAM: T=15 global bytes (class indicator, SPU), TC1 = FF, CRC-less
     CHECK(atr.size() == 27);
 }
 
-TEST_CASE("UICC (ETSI TS 102 221 example): T=0 and T=15 require a TCK") {
+TEST_CASE("UICC (ETSI TS 102 221 example): T=0 and T=15 call for a TCK") {
     const Bytes bytes = with_tck(hex("3B 97 95 80 1F 42 80 31 A0 73 BE 21 15"));
     CHECK(bytes.back() == 0x37);
     const auto atr = parse_atr(bytes);
@@ -215,7 +216,15 @@ TEST_CASE("UICC (ETSI TS 102 221 example): T=0 and T=15 require a TCK") {
     CHECK(atr->class_indicator->class_b());
     CHECK(atr->class_indicator->clock_stop == ClockStop::state_low);
     CHECK_FALSE(atr->spu.has_value());
-    CHECK(error_of(hex("3B 97 95 80 1F 42 80 31 A0 73 BE 21 15")) == AtrError::missing_tck);
+    CHECK(atr->warnings.empty());
+    SUBCASE("without it the ATR is accepted, unchecked, with a warning (only T=0 offered)") {
+        const auto without = parse_atr(hex("3B 97 95 80 1F 42 80 31 A0 73 BE 21 15"));
+        REQUIRE(without.has_value());
+        CHECK(without->warnings == std::vector{AtrWarning::tck_absent});
+        CHECK_FALSE(without->tck.has_value());
+        CHECK(without->protocols == P{0});
+        CHECK(without->class_indicator == atr->class_indicator);
+    }
 }
 
 TEST_CASE("T=15 clock stop indicator values and only the first TA for T=15 counts") {
@@ -354,10 +363,30 @@ TEST_CASE("TCK presence rule (ISO 7816-3 8.2.5)") {
         CHECK(error_of(hex("3B 80 80 00 00")) == AtrError::trailing_bytes);
     }
     SUBCASE("present as soon as a TD indicates another T, T=15 and T=14 included") {
-        for (const char* body : {"3B 80 01", "3B 80 80 01", "3B 80 80 0F", "3B 80 0E"}) {
-            INFO(body);
+        for (const char* body : {"3B 80 01", "3B 80 80 01", "3B 80 80 0F", "3B 80 0E",
+                                 "3B 80 81 0F", "3B 80 8F 01"}) {
+            INFO(std::string(body));
+            const auto atr = parse_atr(with_tck(hex(body)));
+            REQUIRE(atr.has_value());
+            CHECK_FALSE(atr->has(AtrWarning::tck_absent));
+        }
+    }
+    SUBCASE("missing: an error when a T other than 0 and 15 is offered") {
+        for (const char* body : {"3B 80 01", "3B 80 80 01", "3B 80 0E", "3B 80 81 0F",
+                                 "3B 80 8F 01"}) {
+            INFO(std::string(body));
             CHECK(error_of(hex(body)) == AtrError::missing_tck);
-            CHECK(parse_atr(with_tck(hex(body))).has_value());
+        }
+    }
+    SUBCASE("missing: a warning when only T=0 is offered besides T=15 (8.2.5)") {
+        for (const char* body : {"3B 80 80 0F", "3B 80 80 1F 07", "3B 80 0F"}) {
+            INFO(std::string(body));
+            const AtrInspection inspection = inspect_atr(hex(body));
+            CHECK(inspection.valid());
+            CHECK(inspection.progress == AtrProgress::complete);
+            CHECK_FALSE(inspection.tck_ok.has_value());
+            CHECK(inspection.atr.has(AtrWarning::tck_absent));
+            CHECK(inspection.atr.protocols == P{0});
         }
     }
     SUBCASE("the XOR of T0 .. TCK must be 00") {
@@ -442,48 +471,205 @@ TEST_CASE("Partial results: bytes read before a truncation are kept") {
     CHECK(inspect_atr(hex("3C")).atr.ts == 0x3C);
 }
 
-TEST_CASE("Invalid and reserved values (ISO 7816-3 8.2.3, Tables 7/8, 10.2, 11.4)") {
-    struct Case {
-        Bytes atr;
-        AtrError error;
-    };
-    const Case cases[] = {
-        {with_tck(hex("3B 80 0F")), AtrError::td1_t15},
-        {with_tck(hex("3B 80 8F 01")), AtrError::td1_t15},
-        {hex("3B 10 71"), AtrError::reserved_fi},
-        {hex("3B 10 81"), AtrError::reserved_fi},
-        {hex("3B 10 E1"), AtrError::reserved_fi},
-        {hex("3B 10 F1"), AtrError::reserved_fi},
-        {hex("3B 10 10"), AtrError::reserved_di},
-        {hex("3B 10 1A"), AtrError::reserved_di},
-        {hex("3B 10 1F"), AtrError::reserved_di},
-        {hex("3B 80 40 00"), AtrError::reserved_wi},
-        {with_tck(hex("3B 80 81 11 00")), AtrError::invalid_ifsc},
-        {with_tck(hex("3B 80 81 11 FF")), AtrError::invalid_ifsc},
-        {with_tck(hex("3B 80 81 21 A4")), AtrError::reserved_bwi},
-        {with_tck(hex("3B 80 81 21 F4")), AtrError::reserved_bwi},
-    };
-    for (const Case& c : cases) {
-        INFO("ATR ", tessera::to_hex(c.atr, true));
-        const AtrInspection inspection = inspect_atr(c.atr);
-        CHECK(inspection.error == c.error);
+namespace {
+
+// A card's ATR with values it may not send, and what the interface device uses: every
+// one is valid, lists its deviations in byte order, and holds the defaults in their place.
+struct Deviant {
+    const char* name;
+    const char* atr;   // logical bytes as a card list shows them
+    bool append_tck;   // the TCK is computed (constructed examples)
+    std::vector<AtrWarning> warnings;
+    std::optional<std::uint8_t> usable_ta1;
+    std::uint16_t fi;
+    std::uint8_t di;
+    std::uint32_t fmax_khz;
+    P protocols;
+    std::uint8_t default_protocol;
+    std::optional<std::uint8_t> specific_protocol;
+    std::uint8_t n, wi, ifsc, bwi, cwi;
+    std::optional<std::uint8_t> classes;
+};
+
+using W = AtrWarning;
+constexpr std::optional<std::uint8_t> none = std::nullopt;
+
+const Deviant kDeviants[] = {
+    // Cards from the field (pcsc-tools' smartcard_list.txt), refused before as invalid.
+    {"Conax (T-Home Hungary): TA1 00, DI 0 reserved", "3B 34 00 00 30 42 30 30", false,
+     {W::reserved_di}, none, 372, 1, 4000, {0}, 0, none, 0, 10, 32, 4, 13, none},
+    {"DNIe: TA1 7F, FI 7 and DI F reserved", "3B 3B 7F 38 00 00 00 6A 44 4E 49 65 10 02 4C",
+     false, {W::reserved_fi, W::reserved_di}, none, 372, 1, 5000, {0}, 0, none, 0, 10, 32, 4,
+     13, none},
+    {"Sky Italia (inverse): TA1 FF, specific mode T=0 from TA1",
+     "3F FD FF 25 02 50 80 0F 54 B0 04 69 FF 4A 50 D0 80 00 49 54 03", false,
+     {W::reserved_fi, W::reserved_di}, none, 372, 1, 5000, {0}, 0, 0, 2, 15, 32, 4, 13, none},
+    {"DESFire SAM: TA1 86, FI 8 reserved, specific mode T=1",
+     "3B DE 86 FF 91 01 F1 FB 34 00 1F 07 44 45 53 46 69 72 65 53 41 4D 56 31 2E 30 5D", false,
+     {W::reserved_fi}, none, 372, 1, 5000, {1}, 1, 1, 255, 10, 251, 3, 4, 0x07},
+    {"IBM MFC 4.22: IFSC FF",
+     "3B EF 00 FF 81 31 FF 65 49 42 4D 20 4D 46 43 39 32 32 39 32 38 39 30 17", false,
+     {W::invalid_ifsc}, none, 372, 1, 5000, {1}, 1, none, 255, 10, 32, 6, 5, none},
+    {"DishNetwork (inverse): IFSC FF, specific mode T=1 at TA1 95",
+     "3F FF 95 00 FF 91 81 71 FF 47 00 44 4E 41 53 50 53 30 31 20 44 73 68 36 30 39 16", false,
+     {W::invalid_ifsc}, 0x95, 512, 16, 5000, {1}, 1, 1, 255, 10, 32, 4, 7, none},
+    {"SIM (Free Mobile): T=0 and T=15 without TCK",
+     "3B 9E 96 80 1F C7 80 31 E0 73 FE 21 1B 66 D0 01 77 97 0D 00", false, {W::tck_absent},
+     0x96, 512, 32, 5000, {0}, 0, none, 0, 10, 32, 4, 13, 0x07},
+    {"eToken R2: TD1 indicates T=15, TA2 00 a class indicator with no class",
+     "3B 81 1F 00 CC 52", false, {W::td1_t15, W::no_class_indicated}, none, 372, 1, 5000, {0},
+     0, none, 0, 10, 32, 4, 13, none},
+    // Constructed, one deviation each.
+    {"WI 00 in TC2", "3B 80 40 00", false, {W::reserved_wi}, none, 372, 1, 5000, {0}, 0,
+     none, 0, 10, 32, 4, 13, none},
+    {"IFSC 00", "3B 80 81 11 00", true, {W::invalid_ifsc}, none, 372, 1, 5000, {1}, 1, none,
+     0, 10, 32, 4, 13, none},
+    {"BWI A", "3B 80 81 21 A4", true, {W::reserved_bwi}, none, 372, 1, 5000, {1}, 1, none, 0,
+     10, 32, 4, 4, none},
+    {"BWI F, CWI 0", "3B 80 81 21 F0", true, {W::reserved_bwi}, none, 372, 1, 5000, {1}, 1,
+     none, 0, 10, 32, 4, 0, none},
+    {"TD1 T=15 alone: T=0", "3B 80 0F", true, {W::td1_t15}, none, 372, 1, 5000, {0}, 0, none,
+     0, 10, 32, 4, 13, none},
+    {"TD1 T=15, then T=1", "3B 80 8F 01", true, {W::td1_t15}, none, 372, 1, 5000, {1}, 1,
+     none, 0, 10, 32, 4, 13, none},
+    {"TD1 T=15, TA2 a class indicator (B), TC2 WI 20", "3B 80 5F 02 14", true, {W::td1_t15},
+     none, 372, 1, 5000, {0}, 0, none, 0, 20, 32, 4, 13, 0x02},
+    {"TA2 names T=15", "3B 80 10 8F", false, {W::specific_mode_t15}, none, 372, 1, 5000, {0},
+     0, none, 0, 10, 32, 4, 13, none},
+    {"TA2 names T=1, only T=0 offered", "3B 90 13 10 81", false,
+     {W::specific_protocol_not_offered}, 0x13, 372, 4, 5000, {0}, 0, 1, 0, 10, 32, 4, 13,
+     none},
+    {"reserved bits in the first TC for T=1", "3B 80 81 41 FF", true, {W::reserved_edc_bits},
+     none, 372, 1, 5000, {1}, 1, none, 0, 10, 32, 4, 13, none},
+    {"class indicator with clock stop only", "3B 80 80 1F C0", true, {W::no_class_indicated},
+     none, 372, 1, 5000, {0}, 0, none, 0, 10, 32, 4, 13, none},
+    {"all at once: TA1 F0, TA2 T=5, WI 0, IFSC FF, BWI C",
+     "3B 90 F0 F1 05 00 00 31 FF C3", true,
+     {W::reserved_fi, W::reserved_di, W::specific_protocol_not_offered, W::reserved_wi,
+      W::invalid_ifsc, W::reserved_bwi},
+     none, 372, 1, 5000, {1}, 1, 5, 0, 10, 32, 4, 3, none},
+};
+
+}  // namespace
+
+TEST_CASE("Reserved, invalid and contradictory values: valid, each a warning, defaults used") {
+    for (const Deviant& d : kDeviants) {
+        INFO(d.name, ": ", d.atr);
+        const Bytes bytes = d.append_tck ? with_tck(hex(d.atr)) : hex(d.atr);
+        const AtrInspection inspection = inspect_atr(bytes);
+        CHECK(inspection.valid());
         CHECK(inspection.progress == AtrProgress::complete);
-        CHECK(parse_atr(c.atr).error() == c.error);
+        CHECK(inspection.tck_ok != false);
+        const auto parsed = parse_atr(bytes);
+        REQUIRE(parsed.has_value());
+        const Atr& atr = *parsed;
+        CHECK(atr.warnings == d.warnings);
+        for (const AtrWarning warning : d.warnings) {
+            CHECK(atr.has(warning));
+        }
+        CHECK(serialize_atr(atr) == bytes);  // the bytes stay as the card sent them
+        CHECK(atr.usable_ta1() == d.usable_ta1);
+        CHECK(atr.fi == d.fi);
+        CHECK(atr.di == d.di);
+        CHECK(atr.fmax_khz == d.fmax_khz);
+        CHECK(fi_from_index(atr.fi_index) == d.fi);
+        CHECK(di_from_index(atr.di_index) == d.di);
+        CHECK(atr.protocols == d.protocols);
+        CHECK(atr.default_protocol == d.default_protocol);
+        CHECK(atr.specific_mode.has_value() == d.specific_protocol.has_value());
+        if (atr.specific_mode && d.specific_protocol) {
+            CHECK(atr.specific_mode->protocol == *d.specific_protocol);
+        }
+        CHECK(atr.n == d.n);
+        CHECK(atr.wi == d.wi);
+        CHECK(atr.ifsc == d.ifsc);
+        CHECK(atr.bwi == d.bwi);
+        CHECK(atr.cwi == d.cwi);
+        CHECK(atr.class_indicator.has_value() == d.classes.has_value());
+        if (atr.class_indicator && d.classes) {
+            CHECK(atr.class_indicator->classes == *d.classes);
+        }
     }
-    SUBCASE("reserved FI/DI leave the values at 0 but keep the indices") {
-        const AtrInspection inspection = inspect_atr(hex("3B 10 70"));
-        CHECK(inspection.error == AtrError::reserved_fi);
-        CHECK(inspection.atr.fi_index == 7);
-        CHECK(inspection.atr.fi == 0);
-        CHECK(inspection.atr.fmax_khz == 0);
-        CHECK(inspection.atr.di == 0);
+}
+
+TEST_CASE("Inverse-convention field cards: as a card list shows them and as the wire image") {
+    for (const char* text : {"3F FD FF 25 02 50 80 0F 54 B0 04 69 FF 4A 50 D0 80 00 49 54 03",
+                             "3F FF 95 00 FF 91 81 71 FF 47 00 44 4E 41 53 50 53 30 31 20 44 73 "
+                             "68 36 30 39 16"}) {
+        INFO(std::string(text));
+        const Bytes logical = hex(text);
+        const Bytes wire = convert_for_convention(logical, Convention::inverse);
+        CHECK(wire.front() == kTsInverseOnWire);
+        const auto from_logical = parse_atr_from_wire(logical);
+        const auto from_wire = parse_atr_from_wire(wire);
+        REQUIRE(from_logical.has_value());
+        REQUIRE(from_wire.has_value());
+        CHECK(from_logical->convention == Convention::inverse);
+        CHECK(from_wire->convention == Convention::inverse);
+        CHECK(serialize_atr(*from_wire) == logical);
+        CHECK(from_wire->warnings == from_logical->warnings);
+        CHECK_FALSE(from_wire->warnings.empty());
     }
-    SUBCASE("a bad TCK is reported before invalid values") {
-        CHECK(error_of(hex("3B 80 0F 00")) == AtrError::tck_mismatch);
+}
+
+TEST_CASE("Conforming values give no warning; only the first byte of each kind is judged") {
+    for (const char* text : {"3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A",
+                             "3B F8 13 00 00 81 31 FE 45 4A 43 4F 50 76 32 34 31 B7",
+                             "3B DE 18 FF 81 F1 FE 43 00 3F 07 83 44 45 53 46 69 72 65 38 20 "
+                             "53 41 4D 2D 58 17",
+                             "3B 02 14 50", "3F 65 25 08 36 04 6C 90 00", "3B 80 40 FF",
+                             "3B 10 09"}) {
+        INFO(std::string(text));
+        const auto atr = parse_atr(hex(text));
+        REQUIRE(atr.has_value());
+        CHECK(atr->warnings.empty());
     }
-    SUBCASE("the IFSC rule only applies to the first TA for T=1") {
-        CHECK(parse_atr(with_tck(hex("3B 80 81 91 40 11 FF"))).has_value());
+    // A second TA / TB for T=1 is not the IFSC / BWI: 00 or F0 there is not judged.
+    const auto later = parse_atr(with_tck(hex("3B 80 81 B1 40 11 31 00 F0")));
+    REQUIRE(later.has_value());
+    CHECK(later->warnings.empty());
+    CHECK(later->ifsc == 0x40);
+    CHECK(later->bwi == 1);
+    // BWI 9, CWI 0..15, IFSC 1 and 254, TA2 naming an offered T, a class A indicator.
+    for (const char* body : {"3B 80 81 21 90", "3B 80 81 21 9F", "3B 80 81 11 01",
+                             "3B 80 81 11 FE", "3B 80 91 11 01", "3B 80 80 1F 01"}) {
+        INFO(std::string(body));
+        const auto atr = parse_atr(with_tck(hex(body)));
+        REQUIRE(atr.has_value());
+        CHECK(atr->warnings.empty());
     }
+}
+
+TEST_CASE("A reserved DI keeps the clock limit of a defined FI; a reserved FI gives 5 MHz") {
+    for (std::uint8_t fi_index = 0; fi_index < 16; ++fi_index) {
+        for (std::uint8_t di_index = 0; di_index < 16; ++di_index) {
+            const auto ta1 = static_cast<std::uint8_t>(fi_index << 4 | di_index);
+            const Bytes bytes{0x3B, 0x10, ta1};
+            INFO("TA1 ", tessera::to_hex(tessera::ByteView(&ta1, 1)));
+            const auto atr = parse_atr(bytes);
+            REQUIRE(atr.has_value());  // every TA1 value makes a valid ATR
+            const auto f = fi_from_index(fi_index);
+            const auto d = di_from_index(di_index);
+            CHECK(atr->has(AtrWarning::reserved_fi) == !f);
+            CHECK(atr->has(AtrWarning::reserved_di) == !d);
+            CHECK(atr->usable_ta1().has_value() == (f && d));
+            CHECK(atr->fi == (f && d ? *f : 372));
+            CHECK(atr->di == (f && d ? *d : 1));
+            CHECK(atr->fmax_khz == fmax_khz_from_index(fi_index).value_or(5000));
+        }
+    }
+}
+
+TEST_CASE("Warnings are distinct and described") {
+    std::set<std::string> texts;
+    for (std::size_t value = 0; value < kAtrWarningCount; ++value) {
+        const std::string text = describe(static_cast<AtrWarning>(value));
+        CHECK(text.find("ISO 7816-3") != std::string::npos);
+        texts.insert(text);
+    }
+    CHECK(texts.size() == kAtrWarningCount);
+    CHECK(std::string(describe(static_cast<AtrWarning>(kAtrWarningCount))) ==
+          "unknown ATR warning");
 }
 
 TEST_CASE("The 33-byte limit (ISO 7816-3 8.1)") {
@@ -539,13 +725,13 @@ TEST_CASE("The 33-byte limit (ISO 7816-3 8.1)") {
 
 TEST_CASE("Errors are distinct, described, and in the atr category") {
     std::set<std::string> messages;
-    for (int value = 1; value <= static_cast<int>(AtrError::reserved_bwi); ++value) {
+    for (int value = 1; value <= static_cast<int>(AtrError::tck_mismatch); ++value) {
         const std::error_code code = static_cast<AtrError>(value);
         CHECK(std::string(code.category().name()) == "atr");
         CHECK_FALSE(code.message().empty());
         messages.insert(code.message());
     }
-    CHECK(messages.size() == static_cast<std::size_t>(AtrError::reserved_bwi));
+    CHECK(messages.size() == static_cast<std::size_t>(AtrError::tck_mismatch));
     CHECK(std::string(describe(static_cast<AtrError>(99))) == "unknown ATR error");
 }
 
@@ -558,7 +744,7 @@ TEST_CASE("serialize_atr gives back every valid input byte for byte") {
              "3B 02 14 50",
              "3F 65 25 08 36 04 6C 90 00",
          }) {
-        INFO(text);
+        INFO(std::string(text));
         const Bytes bytes = hex(text);
         const auto atr = parse_atr(bytes);
         REQUIRE(atr.has_value());

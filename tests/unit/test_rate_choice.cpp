@@ -566,3 +566,20 @@ TEST_CASE("Every TA1 on several readers: the plan's invariants hold") {
         }
     }
 }
+
+TEST_CASE("CardRates::fmax_khz: the card's fmax when TA1 is not used (a defined FI, reserved DI)") {
+    // ATR TA1 00 (FI 0: Fi 372, fmax 4 MHz; DI 0 reserved): no TA1 for rates, fmax 4 MHz.
+    ReaderRates reader;
+    reader.default_clock_khz = 4000;
+    reader.max_clock_khz = 4800;
+    reader.max_data_rate_bps = 20000;
+    reader.clocks_khz = {4000, 4800};
+    CardRates rates = card(std::nullopt);
+    CHECK(plan_of(rates, reader).candidates == std::vector{link(0, 0x11, 4800, 12903, false)});
+    rates.fmax_khz = 4000;
+    CHECK(plan_of(rates, reader).candidates == std::vector{link(0, 0x11, 4000, 10752, false)});
+    // With a usable TA1 the same fmax changes nothing: TA1's own FI already says it.
+    CardRates with_ta1 = card(0x13);
+    with_ta1.fmax_khz = *fmax_khz_from_index(1);
+    CHECK(plan_of(with_ta1, scr3310()).candidates == plan_of(card(0x13), scr3310()).candidates);
+}

@@ -11,8 +11,9 @@ Result<CardParameters> read_card_parameters(ByteView raw_atr) {
     CardParameters card;
     card.atr = iso7816::serialize_atr(atr);
     card.inverse_convention = atr.convention == iso7816::Convention::inverse;
-    card.ta1 = atr.ta(1);
-    card.ta2 = atr.ta(2);
+    card.ta1 = atr.usable_ta1();
+    card.fmax_khz = atr.fmax_khz;
+    if (atr.specific_mode) card.ta2 = atr.ta(2);
     card.offered_protocols = 0;
     for (const std::uint8_t t : atr.protocols) {
         if (t < 15) card.offered_protocols = static_cast<std::uint16_t>(card.offered_protocols | (1u << t));
@@ -26,6 +27,7 @@ Result<CardParameters> read_card_parameters(ByteView raw_atr) {
     card.cwi = atr.cwi;
     card.crc = atr.edc == iso7816::Edc::crc;
     if (atr.class_indicator) card.classes = atr.class_indicator->classes;
+    card.warnings = atr.warnings;
     return card;
 }
 

@@ -38,6 +38,7 @@ iso7816::ReaderRates reader_rates(const transport::ReaderCapabilities& caps,
 iso7816::CardRates card_rates(const CardParameters& card) {
     iso7816::CardRates rates;
     if (card.ta1) rates.ta1 = iso7816::FiDi::from_byte(*card.ta1);
+    rates.fmax_khz = card.fmax_khz;
     if (card.ta2) rates.specific = iso7816::SpecificMode::from_ta2(*card.ta2);
     rates.offered_protocols = card.offered_protocols;
     rates.first_offered_protocol = card.default_protocol;
@@ -73,10 +74,9 @@ transport::ProtocolData protocol_data_for(const CardParameters& card,
         t1.bmTCCKST1 = static_cast<std::uint8_t>(0x10 | (card.inverse_convention ? 0x02 : 0x00) |
                                                  (card.crc ? 0x01 : 0x00));
         t1.bGuardTimeT1 = card.n;
-        t1.bmWaitingIntegersT1 =
-            static_cast<std::uint8_t>((std::min<std::uint8_t>(card.bwi, 9) << 4) | (card.cwi & 0x0F));
+        t1.bmWaitingIntegersT1 = static_cast<std::uint8_t>((card.bwi << 4) | (card.cwi & 0x0F));
         t1.bClockStop = 0x00;
-        t1.bIFSC = (card.ifsc == 0 || card.ifsc == 0xFF) ? std::uint8_t{32} : card.ifsc;
+        t1.bIFSC = card.ifsc;
         t1.bNadValue = 0x00;
         return t1;
     }
@@ -84,7 +84,7 @@ transport::ProtocolData protocol_data_for(const CardParameters& card,
     t0.bmFindexDindex = link.fi_di.byte();
     t0.bmTCCKST0 = card.inverse_convention ? 0x02 : 0x00;
     t0.bGuardTimeT0 = card.n;
-    t0.bWaitingIntegerT0 = card.wi == 0 ? std::uint8_t{10} : card.wi;
+    t0.bWaitingIntegerT0 = card.wi;
     t0.bClockStop = 0x00;
     return t0;
 }

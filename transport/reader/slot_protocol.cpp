@@ -211,10 +211,9 @@ ActiveLink Slot::prepare_engines(const LinkChoice& link, const SetupPolicy& poli
             // in answers longer than dwMaxCCIDMessageLength if need be (ccid_response.hpp):
             // the engine accepts blocks up to dwMaxIFSD then.
             if (policy.host_requests_ifsd) active.ifsd = std::min(active.ifsd, bound);
-            // The card's IFSC (ISO 7816-3 11.4.2: 1..254, else the default 32) bounds the
-            // host's I-blocks; so does the reader's message.
-            const std::uint8_t ifsc = atr.ifsc >= 1 && atr.ifsc <= 254 ? atr.ifsc : t1::kDefaultIfs;
-            active.ifsc = std::min(ifsc, bound);
+            // The card's IFSC (ISO 7816-3 11.4.2; the parser put 32 for a reserved one)
+            // bounds the host's I-blocks; so does the reader's message.
+            active.ifsc = std::min(atr.ifsc, bound);
         }
     }
     if (host_runs_t1) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "iso7816/atr.hpp"
 #include "number_text.hpp"
 #include "tests/sim/atr_builder.hpp"
 
@@ -65,14 +66,16 @@ sim::CardConfig card_config(const CardSpec& spec, const transport::ClassDescript
     if (spec.ifsc) {
         card.atr.ifsc = *spec.ifsc;
     }
+    card.atr_bytes = spec.atr;
     return card;
 }
 
 }  // namespace
 
 const char* card_spec_grammar() noexcept {
-    return "KIND[,ta1=XX|none][,ifsc=N] with KIND one of t0, t1, t0-t1, t0-inverse, "
-           "t1-inverse, t0-t1-inverse, auto, none (ta1 in hex, ifsc 1..254)";
+    return "KIND[,ta1=XX|none][,ifsc=N][,atr=HEX] with KIND one of t0, t1, t0-t1, "
+           "t0-inverse, t1-inverse, t0-t1-inverse, auto, none (ta1 in hex, ifsc 1..254, atr "
+           "the ATR sent instead of the built one)";
 }
 
 Parsed<CardSpec> parse_card_spec(std::string_view text) {
@@ -94,6 +97,7 @@ Parsed<CardSpec> parse_card_spec(std::string_view text) {
     }
     bool seen_ta1 = false;
     bool seen_ifsc = false;
+    bool seen_atr = false;
     while (!rest.empty()) {
         const std::string_view option = next_field(rest);
         const auto equals = option.find('=');
@@ -129,14 +133,40 @@ Parsed<CardSpec> parse_card_spec(std::string_view text) {
                             "' is not a number from 1 to 254 (ISO 7816-3 11.4.2)");
             }
             spec.ifsc = static_cast<std::uint8_t>(*ifsc);
+        } else if (name == "atr") {
+            if (seen_atr) {
+                return fail(where + "atr given twice");
+            }
+            seen_atr = true;
+            const auto bytes = value.find_first_of(" :") == std::string_view::npos
+                                   ? tessera::parse_hex(value)
+                                   : std::nullopt;
+            if (!bytes) {
+                return fail(where + "atr '" + std::string(value) +
+                            "' is not hex bytes without separators (e.g. atr=3B34000030423030)");
+            }
+            const auto parsed = iso7816::parse_atr(*bytes);
+            if (!parsed) {
+                return fail(where + "atr '" + std::string(value) +
+                            "' is not a valid ATR: " + parsed.error().message());
+            }
+            spec.atr = *bytes;
         } else {
             return fail(where + "unknown option '" + std::string(name) +
-                        "'; expected ta1=XX, ta1=none or ifsc=N");
+                        "'; expected ta1=XX, ta1=none, ifsc=N or atr=HEX");
         }
     }
     if (text.ends_with(',')) {
         return fail("card spec '" + std::string(text) + "': ends with ','; expected " +
                     card_spec_grammar());
+    }
+    if (spec.atr) {
+        const bool inverse_ts = spec.atr->front() == iso7816::kTsInverse;
+        if (spec.kind == CardKind::none || inverse_ts != spec.inverse) {
+            return fail("card spec '" + std::string(text) + "': the atr's TS " +
+                        (inverse_ts ? "3F" : "3B") + " does not match the kind '" +
+                        std::string(kind) + "'");
+        }
     }
     if (spec.kind != CardKind::none) {
         // Protocols do not matter for the options' validity; T=1 makes ifsc count.

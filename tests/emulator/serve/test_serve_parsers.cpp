@@ -14,6 +14,7 @@
 #include "command_line.hpp"
 #include "number_text.hpp"
 #include "serve_command.hpp"
+#include "tests/sim/card.hpp"
 
 namespace tessera::emulator::serve {
 namespace {
@@ -131,6 +132,23 @@ TEST_CASE("card specs: kinds, options and the cards they make") {
           Bytes{0xA0, 0x00, 0x00, 0x05, 0x27, 0x54, 0x45, 0x53});
 }
 
+TEST_CASE("card specs: atr= sends a field card's ATR, reserved values and all") {
+    const transport::ClassDescriptor t0_and_t1{.dwProtocols = 0x03};
+    auto conax = parse_card_spec("t0,ta1=none,atr=3B34000030423030");
+    REQUIRE_MESSAGE(conax.has_value(), conax.error());
+    const auto card = make_card(conax.value(), t0_and_t1);
+    REQUIRE(card.has_value());
+    CHECK(card->card.atr_bytes == Bytes{0x3B, 0x34, 0x00, 0x00, 0x30, 0x42, 0x30, 0x30});
+    CHECK_FALSE(card->card.atr.ta1.has_value());  // how it runs: Fd/Dd
+    auto sim_card = sim::Card::create(card->card);
+    REQUIRE(sim_card.has_value());
+    CHECK((*sim_card)->cold_reset() == *card->card.atr_bytes);
+    // An inverse-convention card: TS 3F with a -inverse kind.
+    CHECK(parse_card_spec("t0-inverse,ta1=none,atr=3FFDFF250250800F54B00469FF4A50D08000495403")
+              .has_value());
+    CHECK_FALSE(make_card(parse_card_spec("t1").value(), t0_and_t1)->card.atr_bytes.has_value());
+}
+
 TEST_CASE("card specs: bad ones say what is wrong") {
     const auto error = [](std::string_view text) {
         auto spec = parse_card_spec(text);
@@ -152,6 +170,12 @@ TEST_CASE("card specs: bad ones say what is wrong") {
     CHECK(contains(error("t1,ta1=13,ta1=13"), "ta1 given twice"));
     CHECK(contains(error("t1,ifsc=3,ifsc=4"), "ifsc given twice"));
     CHECK(contains(error("t1,speed=9"), "unknown option 'speed'"));
+    CHECK(contains(error("t0,atr=3B 00"), "not hex bytes"));
+    CHECK(contains(error("t0,atr=3B0"), "not hex bytes"));
+    CHECK(contains(error("t0,atr=3B8001"), "not a valid ATR: TCK missing"));
+    CHECK(contains(error("t0,atr=3B00,atr=3B00"), "atr given twice"));
+    CHECK(contains(error("t0,atr=3F00"), "does not match the kind 't0'"));
+    CHECK(contains(error("t0-inverse,atr=3B00"), "does not match the kind 't0-inverse'"));
 }
 
 TEST_CASE("command line: defaults") {
