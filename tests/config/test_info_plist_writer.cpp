@@ -74,9 +74,11 @@ TEST_CASE("the written settings read back: executable, version, identifier, log 
 }
 
 TEST_CASE("settings that are empty or that pcscd's lexer would mangle are refused") {
-    for (const auto& [field, value] :
+    for (const auto& entry :
          {std::pair{0, ""}, std::pair{0, "lib<x>.so"}, std::pair{1, "1.0&2"}, std::pair{2, "a\nb"},
           std::pair{2, ""}}) {
+        const int field = entry.first;
+        const char* const value = entry.second;  // a plain variable: CAPTURE's lambda takes it
         InfoPlistSettings s = settings();
         (field == 0 ? s.executable : field == 1 ? s.version : s.identifier) = value;
         CAPTURE(value);
