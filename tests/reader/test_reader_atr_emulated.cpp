@@ -10,6 +10,8 @@
 
 #include <string>
 
+#include "fast_reader_options.hpp"
+#include "tests/support/hex.hpp"
 #include "tests/emulator/model/ccid_device.hpp"
 #include "tests/emulator/model/reader_profiles.hpp"
 #include "tests/emulator/port/model_port.hpp"
@@ -22,21 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Bytes hex(const char* text) {
-    auto bytes = parse_hex(text);
-    REQUIRE(bytes.has_value());
-    return *bytes;
-}
-
-ReaderOptions fast_options() {
-    ReaderOptions options;
-    options.power_on_timeout = 1000ms;
-    options.status_timeout = 500ms;
-    options.command_overhead = 200ms;
-    options.apdu_timeout = 1000ms;
-    options.exchange.max_total_wait = 5000ms;
-    return options;
-}
+using tessera::test::hex;
 
 struct Emulated {
     std::unique_ptr<ModelPort> port;

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "fast_reader_options.hpp"
 #include "tests/emulator/model/ccid_device.hpp"
 #include "tests/emulator/model/reader_profiles.hpp"
 #include "tests/emulator/port/model_port.hpp"
@@ -24,16 +25,6 @@ using namespace tessera::emulator;
 using namespace std::chrono_literals;
 
 namespace {
-
-ReaderOptions fast_options() {
-    ReaderOptions options;
-    options.power_on_timeout = 1000ms;
-    options.status_timeout = 500ms;
-    options.command_overhead = 200ms;
-    options.apdu_timeout = 1000ms;
-    options.exchange.max_total_wait = 5000ms;
-    return options;
-}
 
 struct Emulated {
     CcidDevice* device = nullptr;

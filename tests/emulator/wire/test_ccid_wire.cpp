@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/hex.hpp"
 #include "tests/emulator/wire/ccid_wire.hpp"
 #include "transport/ccid_command.hpp"
 #include "transport/ccid_interrupt.hpp"
@@ -15,7 +16,7 @@
 namespace tessera::emulator::wire {
 namespace {
 
-Bytes hex(std::string_view text) { return parse_hex(text).value(); }
+using test::hex;
 
 Answer answer(MessageType type, std::uint8_t slot, std::uint8_t seq) {
     Answer out;

@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "tests/support/hex.hpp"
 #include "iso7816/pps.hpp"
 #include "iso7816/tables.hpp"
 #include "tests/sim/wire/pps_wire.hpp"
@@ -12,7 +13,7 @@
 namespace tessera::sim::wire {
 namespace {
 
-Bytes hex(std::string_view text) { return parse_hex(text).value(); }
+using test::hex;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/hex.hpp"
 #include "iso7816/convention.hpp"
 #include "t0/engine.hpp"
 #include "tests/sim/t0_harness.hpp"
@@ -15,7 +16,7 @@
 namespace tessera::sim {
 namespace {
 
-Bytes hex(std::string_view text) { return parse_hex(text).value(); }
+using test::hex;
 
 // A scripted card: answers each header / data transfer with the next canned bursts.
 std::optional<Bytes> run_with(CardT0Options options, ByteView tpdu) {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/hex.hpp"
 #include "t1/block.hpp"
 #include "t1/edc.hpp"
 #include "tests/sim/wire/t1_frame.hpp"
@@ -13,7 +14,7 @@
 namespace tessera::sim::wire {
 namespace {
 
-Bytes hex(std::string_view text) { return parse_hex(text).value(); }
+using test::hex;
 
 Bytes ascii(std::string_view text) { return Bytes(text.begin(), text.end()); }
 
