@@ -257,7 +257,7 @@ TEST_CASE("each corpus quirk's reason names a dump of that reader") {
     }
 }
 
-TEST_CASE("the emulated reader has its own section and an ID no real reader uses") {
+TEST_CASE("sections: the corpus, the emulated reader, and libccid's list for models without a dump") {
     const Fixture& f = fixture();
     const ReaderEntry* emulated = f.database.find(0x1209, 0x0001);
     REQUIRE(emulated != nullptr);
@@ -268,7 +268,13 @@ TEST_CASE("the emulated reader has its own section and an ID no real reader uses
     std::size_t in_emulated = 0;
     for (const ReaderEntry& entry : f.database.entries()) {
         in_emulated += entry.section == "emulated" ? 1 : 0;
-        CHECK((entry.section == "corpus" || entry.section == "emulated"));
+        const bool from_libccid_list =
+            entry.section == "libccid-supported" || entry.section == "libccid-shouldwork";
+        CHECK((entry.section == "corpus" || entry.section == "emulated" || from_libccid_list));
+        if (from_libccid_list) {  // models without a dump: no flag can have evidence here
+            CHECK(entry.quirks.empty());
+            CHECK(f.devices.count(key_of(entry.vendor_id, entry.product_id)) == 0);
+        }
     }
     CHECK(in_emulated == 1);
 }
